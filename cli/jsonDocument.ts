@@ -1,0 +1,15 @@
+import type { EvaluationResult } from '../kernels/types.js';
+
+/** The CLI's JSON document: the result with every non-finite number written as "Infinity" / "-Infinity" / "NaN". */
+export function toJsonDocument(result: EvaluationResult): unknown {
+  return JSON.parse(JSON.stringify(result, (_key, value) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value)));
+}
+
+/** Reads numbers back from a JSON document ("Infinity" and "NaN" strings become numbers). */
+export function fromJsonNumber(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (value === 'Infinity') return Infinity;
+  if (value === '-Infinity') return -Infinity;
+  if (value === 'NaN') return NaN;
+  throw new TypeError(`not a number: ${String(value)}`);
+}

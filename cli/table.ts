@@ -1,0 +1,47 @@
+import Table from 'cli-table3';
+import { LOSS_NAMES } from '../kernels/lossNames.js';
+import type { EvaluationResult, LossId } from '../kernels/types.js';
+
+export function formatNumber(v: number | undefined): string {
+  if (v === undefined) return '';
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? '∞' : '-∞';
+  if (Number.isInteger(v)) return String(v);
+  const a = Math.abs(v);
+  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(4) : v.toFixed(4);
+}
+
+const plain = { head: [] as string[], style: { head: [], border: [] } };
+
+/** The default terminal output: losses, the per-class breakdown, the metrics and the warnings. */
+export function renderTables(result: EvaluationResult): string {
+  const lines: string[] = [];
+  const mode = result.binary ? 'binary' : `${result.classes} classes`;
+  lines.push(`${result.prediction.path} (${result.prediction.kind} [${result.prediction.shape.join('x')}]) vs ${result.target.path} [${result.target.shape.join('x')}]`);
+  lines.push(`${mode}, spacing ${result.spacing.join('x')}, backend ${result.backend}, ${totalMs(result).toFixed(0)} ms`);
+
+  const losses = new Table({ ...plain, head: ['loss', 'name', 'value'], colAligns: ['left', 'left', 'right'] });
+  for (const [id, value] of Object.entries(result.losses)) losses.push([id, LOSS_NAMES[id as LossId], formatNumber(value)]);
+  lines.push(losses.toString());
+
+  const ids = [...new Set(result.perClass.flatMap((e) => Object.keys(e).filter((k) => k !== 'class')))];
+  if (ids.length) {
+    const perClass = new Table({ ...plain, head: ['class', ...ids], colAligns: ['right', ...ids.map(() => 'right' as const)] });
+    for (const entry of result.perClass) perClass.push([String(entry.class), ...ids.map((id) => formatNumber(entry[id]))]);
+    lines.push('Per class', perClass.toString());
+  }
+
+  const m = result.metrics;
+  const metrics = new Table({ ...plain, head: ['class', 'dice', 'iou', 'precision', 'recall', 'tp', 'fp', 'fn'], colAligns: new Array(8).fill('right') });
+  for (const e of m.perClass) metrics.push([e.class, e.dice, e.iou, e.precision, e.recall, e.tp, e.fp, e.fn].map((v) => formatNumber(v)));
+  const f = m.meanForeground;
+  metrics.push(['fg mean', ...[f.dice, f.iou, f.precision, f.recall].map(formatNumber), '', '', '']);
+  lines.push(`Hard-mask metrics (pixel accuracy ${formatNumber(m.pixelAccuracy)})`, metrics.toString());
+
+  for (const w of result.warnings) lines.push(`warning: ${w}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function totalMs(result: EvaluationResult): number {
+  return Object.values(result.timingsMs).reduce((a, b) => a + b, 0);
+}

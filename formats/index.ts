@@ -1,0 +1,6 @@
+export * from './types.js';
+export { decodeNpy, parseNpyHeader, parseNpyDtype, isNpy, fortranToC, DEFAULT_MAX_ELEMENTS, type DecodeLimits } from './npy.js';
+export { decodePng, isPng, type PngDecodeOptions } from './png.js';
+export { decodeNifti, isGzip, sniffNifti, niftiAffine } from './nifti.js';
+export { checkNiftiGeometry, niftiGeometryDifferences, type GeometryTolerance } from './geometry.js';
+export { loadMaskFile, decodeMask, formatFromPath, sniffFormat, DEFAULT_MAX_BYTES, type LoadOptions } from './load.js';

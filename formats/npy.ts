@@ -1,0 +1,297 @@
+import { MaskInputError, type DecodedMask, type TypedArray } from './types.js';
+
+/** Options every decoder takes: a limit on the number of array elements, checked before allocating. */
+export interface DecodeLimits {
+  /** Largest element count a decoder will allocate (default 2^31 - 1). */
+  maxElements?: number;
+}
+
+export const DEFAULT_MAX_ELEMENTS = 2 ** 31 - 1;
+
+/** Throws unless `dims` describe a non-empty array within the limit; returns the element count. */
+export function checkElementCount(path: string, dims: number[], maxElements = DEFAULT_MAX_ELEMENTS): number {
+  for (const d of dims) {
+    if (!Number.isSafeInteger(d) || d < 0) {
+      throw new MaskInputError(path, `invalid dimension ${d} in the header (dimensions ${dims.join('x')})`);
+    }
+  }
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (count > maxElements) {
+    throw new MaskInputError(
+      path,
+      `dimensions ${dims.join('x')} exceed the limit of ${maxElements} elements`,
+    );
+  }
+  if (count === 0) throw new MaskInputError(path, `the array is empty (dimensions ${dims.join('x')})`);
+  return count;
+}
+
+/** Numeric element kinds shared by the NPY and NIfTI readers: b bool, i signed, u unsigned, f float. */
+export type NumericKind = 'b' | 'i' | 'u' | 'f';
+
+/**
+ * Reads `count` elements of the given kind/size from `bytes` at `offset` into a new, aligned typed array.
+ * bool -> Uint8Array (0/1); (u)int64 -> Float64Array (error when a value is beyond 2^53);
+ * float16 -> Float32Array. The caller has already checked that the bytes are there.
+ */
+export function readNumbers(
+  bytes: Uint8Array,
+  offset: number,
+  count: number,
+  kind: NumericKind,
+  size: number,
+  littleEndian: boolean,
+  path: string,
+): TypedArray {
+  // slice() copies into a fresh buffer at offset 0, so every view below is aligned.
+  const raw = bytes.slice(offset, offset + count * size);
+  if (!littleEndian && size > 1) swapBytes(raw, size);
+  const buf = raw.buffer;
+  switch (`${kind}${size}`) {
+    case 'b1':
+      for (let i = 0; i < raw.length; i++) raw[i] = raw[i] ? 1 : 0;
+      return raw;
+    case 'u1':
+      return raw;
+    case 'i1':
+      return new Int8Array(buf);
+    case 'i2':
+      return new Int16Array(buf);
+    case 'u2':
+      return new Uint16Array(buf);
+    case 'i4':
+      return new Int32Array(buf);
+    case 'u4':
+      return new Uint32Array(buf);
+    case 'i8':
+    case 'u8':
+      return int64ToFloat64(buf, count, kind === 'i', path);
+    case 'f2':
+      return halfToFloat32(new Uint16Array(buf));
+    case 'f4':
+      return new Float32Array(buf);
+    case 'f8':
+      return new Float64Array(buf);
+    default:
+      throw new MaskInputError(path, `unsupported element type ${kind}${size}`);
+  }
+}
+
+function swapBytes(a: Uint8Array, size: number): void {
+  const half = size >> 1;
+  for (let base = 0; base < a.length; base += size) {
+    for (let k = 0; k < half; k++) {
+      const t = a[base + k];
+      a[base + k] = a[base + size - 1 - k];
+      a[base + size - 1 - k] = t;
+    }
+  }
+}
+
+const TWO_32 = 2 ** 32;
+const TWO_21 = 2 ** 21;
+
+/** Little-endian 64-bit integers to float64, refusing any value that float64 cannot hold exactly. */
+function int64ToFloat64(buf: ArrayBufferLike, count: number, signed: boolean, path: string): Float64Array {
+  const lo = new Uint32Array(buf);
+  const hiS = new Int32Array(buf);
+  const out = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const l = lo[2 * i];
+    const h = signed ? hiS[2 * i + 1] : lo[2 * i + 1];
+    // |v| <= 2^53 exactly when the high word is in [-2^21, 2^21), or v is exactly 2^53.
+    if (h >= TWO_21 || h < -TWO_21) {
+      if (!(h === TWO_21 && l === 0)) {
+        const v = signed ? BigInt.asIntN(64, (BigInt(h >>> 0) << 32n) | BigInt(l)) : (BigInt(h) << 32n) | BigInt(l);
+        throw new MaskInputError(
+          path,
+          `${signed ? 'int64' : 'uint64'} value ${v} at element ${i} is beyond 2^53 and cannot be represented exactly`,
+        );
+      }
+    }
+    out[i] = h * TWO_32 + l;
+  }
+  return out;
+}
+
+let halfTable: Float32Array | undefined;
+
+function halfToFloat32(h: Uint16Array): Float32Array {
+  if (!halfTable) {
+    halfTable = new Float32Array(65536);
+    for (let i = 0; i < 65536; i++) {
+      const sign = i & 0x8000 ? -1 : 1;
+      const exp = (i >> 10) & 0x1f;
+      const mant = i & 0x3ff;
+      if (exp === 0) halfTable[i] = sign * mant * 2 ** -24;
+      else if (exp === 31) halfTable[i] = mant ? NaN : sign * Infinity;
+      else halfTable[i] = sign * 2 ** (exp - 15) * (1 + mant / 1024);
+    }
+  }
+  const out = new Float32Array(h.length);
+  for (let i = 0; i < h.length; i++) out[i] = halfTable[h[i]];
+  return out;
+}
+
+/** Reorders a Fortran-order (first axis fastest) array of `shape` into C order. */
+export function fortranToC<T extends TypedArray>(src: T, shape: number[]): T {
+  const nd = shape.length;
+  if (nd < 2) return src;
+  const n = src.length;
+  const dst = new (src.constructor as new (n: number) => T)(n);
+  const fStride: number[] = [];
+  let s = 1;
+  for (let k = 0; k < nd; k++) {
+    fStride.push(s);
+    s *= shape[k];
+  }
+  const idx = new Array<number>(nd).fill(0);
+  const last = shape[nd - 1];
+  const lastStride = fStride[nd - 1];
+  let base = 0;
+  for (let o = 0; o < n; o += last) {
+    for (let j = 0, f = base; j < last; j++, f += lastStride) dst[o + j] = src[f];
+    for (let k = nd - 2; k >= 0; k--) {
+      idx[k]++;
+      base += fStride[k];
+      if (idx[k] < shape[k]) break;
+      base -= fStride[k] * shape[k];
+      idx[k] = 0;
+    }
+  }
+  return dst;
+}
+
+// ---------------------------------------------------------------------------------------------
+// NPY
+
+const NPY_MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+
+export function isNpy(bytes: Uint8Array): boolean {
+  return NPY_MAGIC.every((b, i) => bytes[i] === b);
+}
+
+interface NpyHeader {
+  descr: string;
+  fortranOrder: boolean;
+  shape: number[];
+  dataOffset: number;
+}
+
+/** Parses the NPY preamble and header dictionary (format versions 1.0, 2.0 and 3.0). */
+export function parseNpyHeader(bytes: Uint8Array, path: string): NpyHeader {
+  if (!isNpy(bytes)) {
+    throw new MaskInputError(path, 'not an NPY file (the \\x93NUMPY magic is missing)');
+  }
+  if (bytes.length < 10) throw new MaskInputError(path, `truncated: the file is only ${bytes.length} bytes long`);
+  const major = bytes[6];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let headerLen: number;
+  let headerStart: number;
+  if (major === 1) {
+    headerLen = view.getUint16(8, true);
+    headerStart = 10;
+  } else if (major === 2 || major === 3) {
+    if (bytes.length < 12) throw new MaskInputError(path, `truncated: the file is only ${bytes.length} bytes long`);
+    headerLen = view.getUint32(8, true);
+    headerStart = 12;
+  } else {
+    throw new MaskInputError(path, `unsupported NPY format version ${major}.${bytes[7]} (expected 1.0, 2.0 or 3.0)`);
+  }
+  const dataOffset = headerStart + headerLen;
+  if (dataOffset > bytes.length) {
+    throw new MaskInputError(
+      path,
+      `truncated: the header says it is ${headerLen} bytes long, the file has ${bytes.length - headerStart} bytes after the preamble`,
+    );
+  }
+  const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, dataOffset));
+  const dict = text.trim();
+  if (!dict.startsWith('{') || !dict.endsWith('}')) {
+    throw new MaskInputError(
+      path,
+      `corrupt NPY header: the header length field (${headerLen} bytes) does not enclose a complete header dictionary`,
+    );
+  }
+  if (/['"]descr['"]\s*:\s*\[/.test(dict)) {
+    throw new MaskInputError(path, 'unsupported dtype: structured (record) arrays are not masks');
+  }
+  const descr = /['"]descr['"]\s*:\s*['"]([^'"]*)['"]/.exec(dict)?.[1];
+  const fortran = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(dict)?.[1];
+  const shapeText = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(dict)?.[1];
+  if (descr === undefined || fortran === undefined || shapeText === undefined) {
+    throw new MaskInputError(path, `corrupt NPY header: expected 'descr', 'fortran_order' and 'shape' in ${dict}`);
+  }
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim().replace(/L$/, ''))
+    .filter((s) => s.length > 0)
+    .map((s) => {
+      if (!/^\d+$/.test(s)) throw new MaskInputError(path, `corrupt NPY header: shape (${shapeText}) is not a tuple of integers`);
+      return Number(s);
+    });
+  return { descr, fortranOrder: fortran === 'True', shape, dataOffset };
+}
+
+const UNSUPPORTED_KINDS: Record<string, string> = {
+  c: 'complex',
+  U: 'unicode string',
+  S: 'byte string',
+  a: 'byte string',
+  O: 'Python object',
+  M: 'datetime',
+  m: 'timedelta',
+  V: 'void / raw bytes',
+};
+
+/** Splits an NPY descr such as '<f4' into its kind, size and byte order; throws on anything unsupported. */
+export function parseNpyDtype(descr: string, path: string): { kind: NumericKind; size: number; littleEndian: boolean } {
+  const m = /^([<>|=]?)([a-zA-Z?])(\d*)$/.exec(descr);
+  if (!m) throw new MaskInputError(path, `unsupported dtype '${descr}'`);
+  const [, order, kindChar, sizeText] = m;
+  const size = Number(sizeText || '1');
+  const what = UNSUPPORTED_KINDS[kindChar];
+  if (what) throw new MaskInputError(path, `unsupported dtype '${descr}' (${what})`);
+  const kind = kindChar === '?' ? 'b' : kindChar;
+  const ok =
+    (kind === 'b' && size === 1) ||
+    ((kind === 'i' || kind === 'u') && [1, 2, 4, 8].includes(size)) ||
+    (kind === 'f' && [2, 4, 8].includes(size));
+  if (!ok) {
+    const hint = kind === 'f' && size > 8 ? ' (extended-precision float)' : '';
+    throw new MaskInputError(path, `unsupported dtype '${descr}'${hint}`);
+  }
+  // '=' is the writer's native order, unknowable here; every platform numpy runs on today is little-endian.
+  return { kind: kind as NumericKind, size, littleEndian: order !== '>' };
+}
+
+/** Decodes a NumPy .npy file into a C-order array. */
+export function decodeNpy(bytes: Uint8Array, path: string, opts: DecodeLimits = {}): DecodedMask {
+  const header = parseNpyHeader(bytes, path);
+  const { kind, size, littleEndian } = parseNpyDtype(header.descr, path);
+  if (header.shape.length === 0) {
+    throw new MaskInputError(path, 'the array is 0-dimensional (shape ()), a single number is not a mask');
+  }
+  const count = checkElementCount(path, header.shape, opts.maxElements);
+  const needed = count * size;
+  const available = bytes.length - header.dataOffset;
+  if (available < needed) {
+    throw new MaskInputError(path, `truncated: header says ${needed} bytes of data, file has ${available}`);
+  }
+  if (available > needed) {
+    throw new MaskInputError(
+      path,
+      `header says shape (${header.shape.join(', ')}) of '${header.descr}', ${needed} bytes of data, but ${available} bytes follow the header`,
+    );
+  }
+  let data = readNumbers(bytes, header.dataOffset, count, kind, size, littleEndian, path);
+  if (header.fortranOrder) data = fortranToC(data, header.shape);
+  return {
+    data,
+    shape: header.shape,
+    integer: kind !== 'f',
+    dtype: header.descr,
+    path,
+    format: 'npy',
+  };
+}

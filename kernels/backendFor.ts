@@ -1,0 +1,21 @@
+import { MaskInputError } from '../formats/types.js';
+import { referenceBackend, type Backend } from './evaluate.js';
+import type { BackendRequest } from './types.js';
+
+/**
+ * The backend for a request: 'reference' is the float64 TypeScript path; the others run the
+ * per-pixel sums in gpu.js (float32), loaded only when asked for so the reference path needs no gpu.js.
+ */
+export async function backendFor(request: BackendRequest): Promise<Backend> {
+  if (request === 'reference') return referenceBackend;
+  const { resolveBackend } = await import('./backends.js');
+  const { computePixelSumsGpu } = await import('./gpu/index.js');
+  let backend;
+  try {
+    ({ backend } = await resolveBackend(request));
+  } catch (error) {
+    throw new MaskInputError('', `backend '${request}' is not available here: ${(error as Error).message}`);
+  }
+  if (backend === 'reference') return referenceBackend;
+  return { name: backend, pixelSums: (pair, gamma) => computePixelSumsGpu(pair, gamma, backend) };
+}

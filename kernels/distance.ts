@@ -1,0 +1,186 @@
+/**
+ * Exact Euclidean distance transforms with anisotropic spacing (Felzenszwalb & Huttenlocher's
+ * separable lower envelope of parabolas, linear time per axis), and mask boundaries.
+ * Arrays are C order over `shape`; `spacing[k]` is the physical size along axis k.
+ */
+
+/** Squared distance from every pixel to the nearest pixel where `isFeature` is true; Infinity if none. */
+export function squaredDistanceToFeatures(
+  isFeature: (i: number) => boolean,
+  shape: number[],
+  spacing: number[],
+): Float64Array {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const dist = new Float64Array(size);
+  for (let i = 0; i < size; i++) dist[i] = isFeature(i) ? 0 : Infinity;
+  const longest = Math.max(...shape);
+  const line = new Float64Array(longest);
+  const out = new Float64Array(longest);
+  const v = new Int32Array(longest);
+  const z = new Float64Array(longest + 1);
+
+  let stride = 1;
+  for (let axis = shape.length - 1; axis >= 0; axis--) {
+    const n = shape[axis];
+    const s2 = spacing[axis] * spacing[axis];
+    const outer = size / (n * stride);
+    for (let o = 0; o < outer; o++) {
+      for (let inner = 0; inner < stride; inner++) {
+        const base = o * n * stride + inner;
+        for (let q = 0; q < n; q++) line[q] = dist[base + q * stride];
+        lowerEnvelope1d(line, n, s2, out, v, z);
+        for (let q = 0; q < n; q++) dist[base + q * stride] = out[q];
+      }
+    }
+    stride *= n;
+  }
+  return dist;
+}
+
+/** d(q) = min_p s2·(q − p)² + f(p) over the finite samples of f. */
+function lowerEnvelope1d(
+  f: Float64Array, n: number, s2: number, d: Float64Array, v: Int32Array, z: Float64Array,
+): void {
+  let k = -1;
+  for (let q = 0; q < n; q++) {
+    const fq = f[q];
+    if (fq === Infinity) continue;
+    const hq = fq + s2 * q * q;
+    let x = -Infinity;
+    while (k >= 0) {
+      const p = v[k];
+      x = (hq - (f[p] + s2 * p * p)) / (2 * s2 * (q - p));
+      if (x <= z[k]) k--;
+      else break;
+    }
+    k++;
+    v[k] = q;
+    z[k] = k === 0 ? -Infinity : x;
+    z[k + 1] = Infinity;
+  }
+  if (k < 0) {
+    d.fill(Infinity, 0, n);
+    return;
+  }
+  let j = 0;
+  for (let q = 0; q < n; q++) {
+    while (z[j + 1] < q) j++;
+    const dq = q - v[j];
+    d[q] = s2 * dq * dq + f[v[j]];
+  }
+}
+
+/**
+ * scipy's distance_transform_edt(mask, sampling=spacing): for each nonzero pixel the distance to
+ * the nearest zero pixel, 0 on zero pixels (Infinity where the mask has no zero pixel at all).
+ */
+export function edt(mask: Uint8Array, shape: number[], spacing: number[]): Float64Array {
+  const d = squaredDistanceToFeatures((i) => mask[i] === 0, shape, spacing);
+  for (let i = 0; i < d.length; i++) d[i] = Math.sqrt(d[i]);
+  return d;
+}
+
+/** Distance from every pixel to the nearest nonzero pixel of `mask` (edt of its complement). */
+export function distanceToMask(mask: Uint8Array, shape: number[], spacing: number[]): Float64Array {
+  const d = squaredDistanceToFeatures((i) => mask[i] !== 0, shape, spacing);
+  for (let i = 0; i < d.length; i++) d[i] = Math.sqrt(d[i]);
+  return d;
+}
+
+/**
+ * ∂A = A xor erode(A), face-connected structuring element, outside the array counted as
+ * background (scipy binary_erosion defaults): foreground pixels on the array border are boundary.
+ */
+export function boundaryOf(mask: Uint8Array, shape: number[]): Uint8Array {
+  const size = mask.length;
+  const out = new Uint8Array(size);
+  const strides = stridesOf(shape);
+  const coord = new Int32Array(shape.length);
+  for (let i = 0; i < size; i++) {
+    if (mask[i] !== 0) {
+      let edge = false;
+      for (let a = 0; a < shape.length && !edge; a++) {
+        const c = coord[a];
+        const st = strides[a];
+        if (c === 0 || c === shape[a] - 1 || mask[i - st] === 0 || mask[i + st] === 0) edge = true;
+      }
+      if (edge) out[i] = 1;
+    }
+    for (let a = shape.length - 1; a >= 0; a--) {
+      if (++coord[a] < shape[a]) break;
+      coord[a] = 0;
+    }
+  }
+  return out;
+}
+
+export function stridesOf(shape: number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let a = shape.length - 1; a >= 0; a--) {
+    strides[a] = s;
+    s *= shape[a];
+  }
+  return strides;
+}
+
+/** An axis-aligned box [lo, hi) per axis. */
+export interface Box {
+  lo: number[];
+  hi: number[];
+}
+
+/** The smallest box holding every nonzero pixel of any mask, grown by `margin` and clipped; null if all empty. */
+export function boundingBox(masks: Uint8Array[], shape: number[], margin: number): Box | null {
+  const nd = shape.length;
+  const lo = shape.slice();
+  const hi = new Array<number>(nd).fill(-1);
+  const coord = new Int32Array(nd);
+  const size = masks[0].length;
+  let any = false;
+  for (let i = 0; i < size; i++) {
+    let on = false;
+    for (const m of masks) if (m[i] !== 0) { on = true; break; }
+    if (on) {
+      any = true;
+      for (let a = 0; a < nd; a++) {
+        if (coord[a] < lo[a]) lo[a] = coord[a];
+        if (coord[a] > hi[a]) hi[a] = coord[a];
+      }
+    }
+    for (let a = nd - 1; a >= 0; a--) {
+      if (++coord[a] < shape[a]) break;
+      coord[a] = 0;
+    }
+  }
+  if (!any) return null;
+  return {
+    lo: lo.map((l) => Math.max(0, l - margin)),
+    hi: hi.map((h, a) => Math.min(shape[a], h + 1 + margin)),
+  };
+}
+
+/** Copies the box out of a C-order array. */
+export function cropTo<T extends Uint8Array | Float64Array | Float32Array>(
+  data: T, shape: number[], box: Box, make: (n: number) => T,
+): T {
+  const dims = box.hi.map((h, a) => h - box.lo[a]);
+  const out = make(dims.reduce((a, b) => a * b, 1));
+  const strides = stridesOf(shape);
+  const nd = shape.length;
+  const rowLen = dims[nd - 1];
+  const coord = new Int32Array(nd - 1);
+  let o = 0;
+  const rows = out.length / rowLen;
+  for (let r = 0; r < rows; r++) {
+    let src = box.lo[nd - 1];
+    for (let a = 0; a < nd - 1; a++) src += (box.lo[a] + coord[a]) * strides[a];
+    out.set(data.subarray(src, src + rowLen) as never, o);
+    o += rowLen;
+    for (let a = nd - 2; a >= 0; a--) {
+      if (++coord[a] < dims[a]) break;
+      coord[a] = 0;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,82 @@
+import type { ClassPlanes } from '../classPlanes.js';
+import type { PreparedPair } from '../types.js';
+
+/**
+ * Σ_k e_k · lovasz_grad(g)_k for errors sorted descending, given the errors of the
+ * foreground (g = 1) and background (g = 0) elements separately: each group is sorted with a
+ * typed-array sort and the two are merged, so no index permutation is needed. Ties between
+ * the groups may go either way: the Lovász extension has the same value for any tie order.
+ */
+export function lovaszFromGroups(fgErrors: Float64Array, bgErrors: Float64Array, hinge: boolean): number {
+  fgErrors.sort();
+  bgErrors.sort();
+  const G = fgErrors.length;
+  let i = fgErrors.length - 1;
+  let j = bgErrors.length - 1;
+  let cumFg = 0;
+  let cumBg = 0;
+  let prevJ = 0;
+  let loss = 0;
+  while (i >= 0 || j >= 0) {
+    let e: number;
+    if (j < 0 || (i >= 0 && fgErrors[i] >= bgErrors[j])) {
+      e = fgErrors[i--];
+      cumFg++;
+    } else {
+      e = bgErrors[j--];
+      cumBg++;
+    }
+    const intersection = G - cumFg;
+    const union = G + cumBg;
+    const jac = 1 - intersection / union;
+    if (hinge && e <= 0) break; // relu(e) = 0 from here on: errors are sorted descending
+    loss += e * (jac - prevJ);
+    prevJ = jac;
+  }
+  return loss;
+}
+
+/** Multi-class Lovász-Softmax over the classes present in the target ('present'). */
+export function lovaszSoftmax(pair: PreparedPair, planes: ClassPlanes, counts: Float64Array): { value: number; perClass: Map<number, number> } {
+  const { size: N, classes: C, target } = pair;
+  const p = new Float64Array(N);
+  const perClass = new Map<number, number>();
+  let total = 0;
+  for (let c = 0; c < C; c++) {
+    if (counts[c] === 0) continue;
+    planes.probability(c, p);
+    let valid = 0;
+    for (let i = 0; i < N; i++) if (target[i] >= 0) valid++;
+    const fg = new Float64Array(counts[c]);
+    const bg = new Float64Array(valid - counts[c]);
+    let a = 0;
+    let b = 0;
+    for (let i = 0; i < N; i++) {
+      const y = target[i];
+      if (y < 0) continue;
+      if (y === c) fg[a++] = 1 - p[i];
+      else bg[b++] = p[i];
+    }
+    const value = lovaszFromGroups(fg, bg, false);
+    perClass.set(c, value);
+    total += value;
+  }
+  return { value: perClass.size ? total / perClass.size : 0, perClass };
+}
+
+/** Binary Lovász hinge on logits: errors 1 − z·(2t − 1). */
+export function lovaszHinge(pair: PreparedPair, planes: ClassPlanes, counts: Float64Array): number {
+  const { size: N, target } = pair;
+  const fg = new Float64Array(counts[1]);
+  const bg = new Float64Array(counts[0]);
+  let a = 0;
+  let b = 0;
+  for (let i = 0; i < N; i++) {
+    const y = target[i];
+    if (y < 0) continue;
+    const z = planes.binaryLogit(i);
+    if (y === 1) fg[a++] = 1 - z;
+    else bg[b++] = 1 + z;
+  }
+  return lovaszFromGroups(fg, bg, true);
+}

@@ -1,0 +1,267 @@
+import { MaskInputError, type NdArray, type TypedArray } from '../formats/types.js';
+import type { EvaluateOptions, PreparedPair, PreparedPrediction } from './types.js';
+
+export interface PairContext {
+  predPath?: string;
+  targetPath?: string;
+  /** spacing from the prediction's / target's header (NIfTI), spatial axes in array order */
+  predSpacing?: number[];
+  targetSpacing?: number[];
+}
+
+export interface Prepared {
+  pair: PreparedPair;
+  predKind: 'probabilities' | 'logits' | 'labels';
+  predShape: number[];
+  targetShape: number[];
+  warnings: string[];
+}
+
+const BINARY_CODES = new Set([1, 255, 65535]);
+const VOID_LABEL = 255;
+
+/**
+ * Applies the spec's input rules (losses.md §1): prediction kind, binary or multi-class,
+ * number of classes, ignore index, spacing. Every problem is a MaskInputError naming the file.
+ */
+export function preparePair(predIn: NdArray, target: NdArray, options: EvaluateOptions, ctx: PairContext = {}): Prepared {
+  const predPath = ctx.predPath ?? 'prediction';
+  const targetPath = ctx.targetPath ?? 'ground truth';
+  const warnings: string[] = [];
+
+  let pred = options.channelsLast ? moveLastAxisFirst(predIn) : predIn;
+  const scaled = options.predScale !== undefined && pred.integer;
+  if (options.predScale !== undefined && !(options.predScale > 0)) {
+    throw new MaskInputError('', `--pred-scale must be a positive number, got ${options.predScale}`);
+  }
+  const predIsLabels = pred.integer && !scaled;
+
+  checkLabelMap(target, targetPath);
+  const spatial = target.shape;
+  if (spatial.length < 2 || spatial.length > 3) {
+    throw new MaskInputError(targetPath, `expected a 2D or 3D label map, got shape [${spatial.join(', ')}]`);
+  }
+
+  let channels = 0;
+  if (pred.shape.length === spatial.length + 1 && sameShape(pred.shape.slice(1), spatial)) {
+    if (predIsLabels) throw new MaskInputError(predPath, `an integer prediction with a channel axis (shape [${pred.shape.join(', ')}]) must be probabilities: give --pred-scale`);
+    channels = pred.shape[0];
+    if (channels === 1) pred = { ...pred, shape: pred.shape.slice(1) };
+  } else if (!sameShape(pred.shape, spatial)) {
+    throw new MaskInputError(
+      predPath,
+      `shape mismatch: prediction [${pred.shape.join(', ')}] vs ground truth ${targetPath} [${spatial.join(', ')}]` +
+        (options.channelsLast ? ' (after moving the channel axis first)' : ''),
+    );
+  }
+  if (!predIsLabels) checkFinite(pred.data, predPath);
+
+  const size = spatial.reduce((a, b) => a * b, 1);
+  const spacing = resolveSpacing(options, ctx, spatial.length, warnings);
+  const fromLogits = Boolean(options.fromLogits) && !predIsLabels;
+  const predKind: Prepared['predKind'] = predIsLabels ? 'labels' : fromLogits ? 'logits' : 'probabilities';
+
+  const explicitIgnore = options.ignoreIndex;
+  let binary: boolean;
+  let classes: number;
+  let ignoreIndex: number | null;
+  let targetLabels: Int32Array;
+  let prediction: PreparedPrediction;
+
+  const multiRequested = options.classes !== undefined || channels >= 2;
+  if (!multiRequested && !predIsLabels) {
+    // Rule 2: a one-channel probability/logit map is binary.
+    binary = true;
+    classes = 2;
+    const mapped = binaryTarget(target.data, targetPath, explicitIgnore);
+    targetLabels = mapped.labels;
+    ignoreIndex = mapped.ignore;
+    prediction = { kind: 'binary', values: toFloat(pred.data, scaled ? options.predScale! : 1), logits: fromLogits };
+  } else if (!multiRequested && predIsLabels && binaryCode(pred.data, explicitIgnore) !== undefined && binaryCode(target.data, explicitIgnore) !== undefined) {
+    // Rule 3: two label maps that are each 0 and one binary code.
+    binary = true;
+    classes = 2;
+    const predCode = binaryCode(pred.data, explicitIgnore)!;
+    const targetCode = binaryCode(target.data, explicitIgnore)!;
+    if (predCode !== targetCode && predCode !== 0 && targetCode !== 0) {
+      warnings.push(`the prediction codes foreground as ${predCode} and the ground truth as ${targetCode} (a 0/${Math.max(predCode, targetCode)} map beside a 0/${Math.min(predCode, targetCode)} map)`);
+    }
+    ignoreIndex = explicitIgnore ?? null;
+    targetLabels = mapBinaryLabels(target.data, targetCode, ignoreIndex);
+    prediction = { kind: 'labels', labels: mapBinaryLabels(pred.data, predCode, ignoreIndex) };
+  } else {
+    binary = false;
+    ignoreIndex = explicitIgnore === undefined ? VOID_LABEL : explicitIgnore;
+    const maxLabel = Math.max(maxLabelOf(target.data, ignoreIndex), predIsLabels ? maxLabelOf(pred.data, ignoreIndex) : -1);
+    classes = options.classes ?? (channels >= 2 ? channels : maxLabel + 1);
+    if (!Number.isInteger(classes) || classes < 2) {
+      throw new MaskInputError(targetPath, `found ${classes} class${classes === 1 ? '' : 'es'}; give --classes N (N >= 2) or a binary pair`);
+    }
+    if (channels >= 2 && channels !== classes) {
+      throw new MaskInputError(predPath, `prediction has ${channels} channels but --classes is ${classes}`);
+    }
+    targetLabels = toLabels(target.data, classes, ignoreIndex, targetPath, 'ground truth');
+    if (predIsLabels) {
+      prediction = { kind: 'labels', labels: toLabels(pred.data, classes, ignoreIndex, predPath, 'prediction') };
+    } else if (channels >= 2) {
+      prediction = { kind: 'channels', values: toFloat(pred.data, scaled ? options.predScale! : 1), logits: fromLogits };
+    } else {
+      throw new MaskInputError(predPath, `a one-channel prediction with --classes ${classes}: give a [C, ...] probability map or a label map`);
+    }
+  }
+
+  if (prediction.kind !== 'labels' && !prediction.logits) checkProbabilityRange(prediction.values, predPath);
+
+  return {
+    pair: { binary, classes, shape: spatial.slice(), size, spacing, pred: prediction, target: targetLabels, ignoreIndex },
+    predKind,
+    predShape: predIn.shape.slice(),
+    targetShape: target.shape.slice(),
+    warnings,
+  };
+}
+
+function sameShape(a: number[], b: number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+function moveLastAxisFirst(a: NdArray): NdArray {
+  const shape = a.shape;
+  const c = shape[shape.length - 1];
+  const rest = a.data.length / c;
+  const out = new (a.data.constructor as { new (n: number): TypedArray })(a.data.length);
+  for (let i = 0; i < rest; i++) for (let k = 0; k < c; k++) out[k * rest + i] = a.data[i * c + k];
+  return { ...a, data: out, shape: [c, ...shape.slice(0, -1)] };
+}
+
+function checkFinite(data: TypedArray, path: string): void {
+  if (!(data instanceof Float32Array || data instanceof Float64Array)) return;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v - v !== 0) {
+      throw new MaskInputError(path, `prediction holds ${Number.isNaN(v) ? 'NaN' : String(v)} at flat index ${i}`);
+    }
+  }
+}
+
+function checkProbabilityRange(values: Float32Array | Float64Array, path: string): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v < 0 || v > 1) {
+      throw new MaskInputError(path, `probability ${v} outside [0, 1] at flat index ${i} (logits? pass --from-logits; an integer probability map? pass --pred-scale)`);
+    }
+  }
+}
+
+function checkLabelMap(target: NdArray, path: string): void {
+  if (target.integer) return;
+  const d = target.data;
+  for (let i = 0; i < d.length; i++) {
+    if (!Number.isInteger(d[i])) {
+      throw new MaskInputError(path, `ground truth must be a label map of integers, found ${d[i]} at flat index ${i}`);
+    }
+  }
+}
+
+function toFloat(data: TypedArray, scale: number): Float32Array | Float64Array {
+  if (scale === 1 && (data instanceof Float32Array || data instanceof Float64Array)) return data;
+  const out = new Float64Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = data[i] / scale;
+  return out;
+}
+
+function distinctValues(data: TypedArray, limit: number): number[] | null {
+  const seen = new Set<number>();
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (!seen.has(v)) {
+      seen.add(v);
+      if (seen.size > limit) return null;
+    }
+  }
+  return [...seen].sort((a, b) => a - b);
+}
+
+/** Rule 2's target: 0 and one value m (→ 1); 255 beside another value is a void band. */
+function binaryTarget(data: TypedArray, path: string, explicitIgnore: number | null | undefined): { labels: Int32Array; ignore: number | null } {
+  let values = distinctValues(data, 4) ?? [];
+  let ignore: number | null = explicitIgnore ?? null;
+  if (ignore !== null) values = values.filter((v) => v !== ignore);
+  const nonZero = values.filter((v) => v !== 0);
+  if (explicitIgnore === undefined && nonZero.length === 2 && nonZero.includes(VOID_LABEL)) {
+    ignore = VOID_LABEL;
+    nonZero.splice(nonZero.indexOf(VOID_LABEL), 1);
+  }
+  if (nonZero.length > 1 || values.some((v) => v < 0)) {
+    const all = distinctValues(data, 8);
+    throw new MaskInputError(
+      path,
+      `a one-channel prediction needs a binary ground truth (0 and one other value), found values ${all ? all.join(', ') : 'more than 8 distinct values'}; for multi-class give --classes N and a [C, ...] prediction`,
+    );
+  }
+  return { labels: mapBinaryLabels(data, nonZero[0] ?? 1, ignore), ignore };
+}
+
+/** The non-zero code of a label map that is 0 and at most one of 1/255/65535 (0 when all zero); undefined otherwise. */
+function binaryCode(data: TypedArray, explicitIgnore: number | null | undefined): number | undefined {
+  const values = (distinctValues(data, 3) ?? [-1, -1, -1, -1]).filter((v) => v !== explicitIgnore);
+  const nonZero = values.filter((v) => v !== 0);
+  if (values.length > 2 || nonZero.length > 1) return undefined;
+  if (nonZero.length === 0) return 0;
+  return BINARY_CODES.has(nonZero[0]) ? nonZero[0] : undefined;
+}
+
+function mapBinaryLabels(data: TypedArray, code: number, ignore: number | null): Int32Array {
+  const out = new Int32Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    out[i] = v === ignore ? -1 : v === 0 ? 0 : v === code ? 1 : 0;
+  }
+  return out;
+}
+
+function maxLabelOf(data: TypedArray, ignore: number | null): number {
+  let m = -1;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v !== ignore && v > m) m = v;
+  }
+  return m;
+}
+
+function toLabels(data: TypedArray, classes: number, ignore: number | null, path: string, what: string): Int32Array {
+  const out = new Int32Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v === ignore) {
+      out[i] = -1;
+    } else if (v >= 0 && v < classes && Number.isInteger(v)) {
+      out[i] = v;
+    } else {
+      throw new MaskInputError(
+        path,
+        `${what} label ${v} at flat index ${i} is outside [0, ${classes})` + (ignore === null ? ' (ignore index off)' : ` and is not the ignore index ${ignore}`),
+      );
+    }
+  }
+  return out;
+}
+
+function resolveSpacing(options: EvaluateOptions, ctx: PairContext, ndim: number, warnings: string[]): number[] {
+  const check = (s: number[], where: string) => {
+    if (s.length !== ndim || s.some((v) => !(v > 0) || !Number.isFinite(v))) {
+      throw new MaskInputError(where === 'option' ? '' : where, `spacing [${s.join(', ')}] must be ${ndim} positive numbers, one per spatial axis`);
+    }
+    return s.slice();
+  };
+  if (options.spacing) return check(options.spacing, 'option');
+  const fromPred = ctx.predSpacing && ctx.predSpacing.length === ndim ? ctx.predSpacing : undefined;
+  const fromTarget = ctx.targetSpacing && ctx.targetSpacing.length === ndim ? ctx.targetSpacing : undefined;
+  if (fromTarget && !fromPred) {
+    warnings.push(`spacing ${fromTarget.join('x')} taken from the ground truth only (${ctx.targetPath}); the prediction has none`);
+  } else if (fromPred && !fromTarget) {
+    warnings.push(`spacing ${fromPred.join('x')} taken from the prediction only (${ctx.predPath}); the ground truth has none`);
+  }
+  const s = fromTarget ?? fromPred;
+  return s ? check(s, ctx.targetPath ?? '') : new Array<number>(ndim).fill(1);
+}

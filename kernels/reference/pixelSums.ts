@@ -1,0 +1,109 @@
+import { clampProb, softplus, sigmoid } from '../numerics.js';
+import type { PixelSums, PreparedPair } from '../types.js';
+
+export function emptyPixelSums(classes: number): PixelSums {
+  const zeros = () => new Float64Array(classes);
+  return {
+    n: 0, count: zeros(), sumP: zeros(), tp: zeros(), bce: zeros(), ce: zeros(), focal: zeros(),
+    hardTp: zeros(), hardFp: zeros(), hardFn: zeros(), correct: 0,
+  };
+}
+
+/**
+ * Float64 oracle of the pixel-wise sums (see PixelSums). Per pixel it forms, for every class,
+ * p_c, log p_c and log(1 - p_c) exactly as the spec's numerics say, then accumulates.
+ */
+export function computePixelSumsReference(pair: PreparedPair, focalGamma: number): PixelSums {
+  const { classes: C, size: N, target, pred } = pair;
+  const sums = emptyPixelSums(C);
+  const p = new Float64Array(C);
+  const logP = new Float64Array(C);
+  const log1mP = new Float64Array(C);
+  const z = new Float64Array(C);
+
+  for (let i = 0; i < N; i++) {
+    const y = target[i];
+    if (y < 0) continue;
+    let hard: number;
+    if (pred.kind === 'binary') {
+      const v = pred.values[i];
+      if (pred.logits) {
+        p[1] = sigmoid(v); p[0] = 1 - p[1];
+        logP[1] = -softplus(-v); logP[0] = -softplus(v);
+        hard = v > 0 ? 1 : 0;
+      } else {
+        p[1] = v; p[0] = 1 - v;
+        logP[1] = Math.log(clampProb(v)); logP[0] = Math.log(clampProb(1 - v));
+        hard = v > 0.5 ? 1 : 0;
+      }
+      log1mP[1] = logP[0]; log1mP[0] = logP[1];
+    } else if (pred.kind === 'channels') {
+      hard = 0;
+      let best = -Infinity;
+      for (let c = 0; c < C; c++) {
+        const v = pred.values[c * N + i];
+        z[c] = v;
+        if (v > best) { best = v; hard = c; }
+      }
+      if (pred.logits) {
+        const lse = logSumExp(z, -1);
+        for (let c = 0; c < C; c++) {
+          logP[c] = z[c] - lse;
+          p[c] = Math.exp(logP[c]);
+          log1mP[c] = C > 1 ? logSumExp(z, c) - lse : -Infinity;
+        }
+      } else {
+        for (let c = 0; c < C; c++) {
+          p[c] = z[c];
+          logP[c] = Math.log(clampProb(z[c]));
+          log1mP[c] = Math.log(clampProb(1 - z[c]));
+        }
+      }
+    } else {
+      hard = pred.labels[i];
+      const logOne = Math.log(clampProb(1));
+      const logZero = Math.log(clampProb(0));
+      for (let c = 0; c < C; c++) {
+        const hit = c === hard;
+        p[c] = hit ? 1 : 0;
+        logP[c] = hit ? logOne : logZero;
+        log1mP[c] = hit ? logZero : logOne;
+      }
+    }
+
+    sums.n++;
+    sums.count[y]++;
+    sums.tp[y] += p[y];
+    sums.ce[y] -= logP[y];
+    sums.focal[y] -= focalTerm(p[y], logP[y], focalGamma);
+    for (let c = 0; c < C; c++) {
+      sums.sumP[c] += p[c];
+      if (pred.kind !== 'binary') sums.bce[c] -= c === y ? logP[c] : log1mP[c];
+    }
+    if (hard === y) {
+      sums.hardTp[y]++;
+      sums.correct++;
+    } else {
+      if (hard >= 0 && hard < C) sums.hardFp[hard]++;
+      sums.hardFn[y]++;
+    }
+  }
+  if (pred.kind === 'binary') sums.bce.set(sums.ce);
+  return sums;
+}
+
+/** (1 - p)^γ · log p, with 0^0 = 1 so γ = 0 reduces focal to cross entropy. */
+export function focalTerm(p: number, logP: number, gamma: number): number {
+  const q = 1 - p;
+  return (gamma === 0 ? 1 : Math.pow(q < 0 ? 0 : q, gamma)) * logP;
+}
+
+/** logsumexp over z, leaving out index `skip` (-1: none). */
+function logSumExp(z: Float64Array, skip: number): number {
+  let m = -Infinity;
+  for (let k = 0; k < z.length; k++) if (k !== skip && z[k] > m) m = z[k];
+  if (m === -Infinity) return -Infinity;
+  let s = 0;
+  for (let k = 0; k < z.length; k++) if (k !== skip) s += Math.exp(z[k] - m);
+  return m + Math.log(s);
+}

@@ -1,0 +1,141 @@
+import type { NdArray } from '../formats/types.js';
+
+export const LOSS_IDS = [
+  'bce', 'cce', 'wce', 'dice', 'iou', 'bce_dice', 'ce_iou', 'boundary', 'hausdorff', 'hd95',
+  'hausdorff_dt', 'focal', 'tversky', 'lovasz', 'focal_tversky', 'surface', 'assd', 'nsd',
+] as const;
+export type LossId = (typeof LOSS_IDS)[number];
+
+export const BACKENDS = ['auto', 'cpu', 'webasm', 'headlessgl', 'webgpu', 'reference'] as const;
+export type BackendRequest = (typeof BACKENDS)[number];
+/** The backend that actually ran the per-pixel work. */
+export type BackendName = Exclude<BackendRequest, 'auto'>;
+
+export interface EvaluateOptions {
+  losses?: LossId[];
+  fromLogits?: boolean;
+  channelsLast?: boolean;
+  classes?: number;
+  /** undefined: the spec's default; null: --no-ignore; a number: explicit. */
+  ignoreIndex?: number | null;
+  includeBackground?: boolean;
+  spacing?: number[];
+  alpha?: number;
+  beta?: number;
+  ftGamma?: number;
+  focalGamma?: number;
+  /** undefined: default; null: weighting off; a number: binary alpha, or every class's alpha in multi-class. */
+  focalAlpha?: number | null;
+  classWeights?: number[];
+  smooth?: number;
+  nsdTolerance?: number;
+  predScale?: number;
+  backend?: BackendRequest;
+}
+
+/** The resolved parameters every loss reads. */
+export interface LossParams {
+  losses: LossId[];
+  includeBackground: boolean;
+  alpha: number;
+  beta: number;
+  ftGamma: number;
+  focalGamma: number;
+  /** per-class focal alpha, or null when weighting is off */
+  focalAlpha: number[] | null;
+  classWeights: number[] | null;
+  smooth: number;
+  nsdTolerance: number;
+}
+
+/**
+ * A pair ready for the losses: spatial shape S (2 or 3 axes), N pixels.
+ * The target is an Int32Array of class indices with ignored pixels set to -1.
+ * The prediction is one of:
+ *  - 'binary': foreground probability p (or logit z when `logits`), one value per pixel;
+ *  - 'channels': C channel-first planes of probabilities (or logits), channel c at offset c*N;
+ *  - 'labels': a hard label map (class index per pixel, -1 for none), one-hot probabilities 0/1.
+ */
+export type PreparedPrediction =
+  | { kind: 'binary'; values: Float32Array | Float64Array; logits: boolean }
+  | { kind: 'channels'; values: Float32Array | Float64Array; logits: boolean }
+  | { kind: 'labels'; labels: Int32Array };
+
+export interface PreparedPair {
+  binary: boolean;
+  classes: number;
+  shape: number[];
+  size: number;
+  spacing: number[];
+  pred: PreparedPrediction;
+  target: Int32Array;
+  ignoreIndex: number | null;
+}
+
+/**
+ * Sums over the non-ignored pixels that the pixel-wise and overlap losses need, per class
+ * c in 0..C-1 (binary pairs: two classes with p_0 = 1 - p). All arrays have length C.
+ * Logs use the spec's clamp (probabilities) or the stable log-softmax / log-sigmoid (logits).
+ */
+export interface PixelSums {
+  /** non-ignored pixels */
+  n: number;
+  /** number of non-ignored pixels whose target is c */
+  count: Float64Array;
+  /** Σ p_c */
+  sumP: Float64Array;
+  /** Σ p_c t_c */
+  tp: Float64Array;
+  /** Σ_x -[t_c log p_c + (1 - t_c) log(1 - p_c)] (one-vs-rest channel c, all pixels) */
+  bce: Float64Array;
+  /** Σ_{x: y = c} -log p_c */
+  ce: Float64Array;
+  /** Σ_{x: y = c} -(1 - p_c)^γ log p_c (focal without alpha) */
+  focal: Float64Array;
+  /** hard-mask counts from argmax (binary: p > 0.5): TP, FP, FN per class, and correct pixels */
+  hardTp: Float64Array;
+  hardFp: Float64Array;
+  hardFn: Float64Array;
+  correct: number;
+}
+
+export type Finite = number;
+
+export interface ClassEntry {
+  class: number;
+  [loss: string]: number;
+}
+
+export interface MetricsClassEntry {
+  class: number;
+  dice: number;
+  iou: number;
+  precision: number;
+  recall: number;
+  tp: number;
+  fp: number;
+  fn: number;
+}
+
+export interface Metrics {
+  pixelAccuracy: number;
+  perClass: MetricsClassEntry[];
+  meanForeground: { dice: number; iou: number; precision: number; recall: number };
+}
+
+/** The result of one evaluation; serialised as the CLI's JSON document (non-finite numbers as strings). */
+export interface EvaluationResult {
+  prediction: { path: string; shape: number[]; kind: 'probabilities' | 'logits' | 'labels' };
+  target: { path: string; shape: number[] };
+  binary: boolean;
+  classes: number;
+  spacing: number[];
+  losses: Partial<Record<LossId, number>>;
+  perClass: ClassEntry[];
+  metrics: Metrics;
+  warnings: string[];
+  backend: BackendName;
+  timingsMs: Record<string, number>;
+}
+
+export type { NdArray };

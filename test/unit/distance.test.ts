@@ -1,0 +1,92 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { boundaryOf, distanceToMask, edt } from '../../kernels/distance.js';
+
+/** O(n²) distance from each pixel to the nearest pixel where `feature` holds. */
+function bruteForce(shape: number[], spacing: number[], feature: (i: number) => boolean): Float64Array {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const coords = (i: number) => {
+    const c: number[] = [];
+    for (let a = shape.length - 1; a >= 0; a--) { c[a] = i % shape[a]; i = Math.floor(i / shape[a]); }
+    return c;
+  };
+  const out = new Float64Array(size).fill(Infinity);
+  for (let i = 0; i < size; i++) {
+    const ci = coords(i);
+    for (let j = 0; j < size; j++) {
+      if (!feature(j)) continue;
+      const cj = coords(j);
+      const d = Math.sqrt(ci.reduce((s, v, a) => s + ((v - cj[a]) * spacing[a]) ** 2, 0));
+      if (d < out[i]) out[i] = d;
+    }
+  }
+  return out;
+}
+
+const maskArb = fc.oneof(
+  fc.tuple(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 11 })).map(([h, w]) => [h, w]),
+  fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 7 })).map(([d, h, w]) => [d, h, w]),
+).chain((shape) => {
+  const size = shape.reduce((a, b) => a * b, 1);
+  return fc.record({
+    shape: fc.constant(shape),
+    mask: fc.uint8Array({ min: 0, max: 1, minLength: size, maxLength: size }),
+    spacing: fc.array(fc.double({ min: 0.25, max: 3, noNaN: true }), { minLength: shape.length, maxLength: shape.length }),
+  });
+});
+
+describe('exact Euclidean distance transform', () => {
+  it('edt equals brute force on random 2D/3D masks with anisotropic spacing', () => {
+    fc.assert(fc.property(maskArb, ({ shape, mask, spacing }) => {
+      const got = edt(mask, shape, spacing);
+      const want = bruteForce(shape, spacing, (j) => mask[j] === 0);
+      for (let i = 0; i < mask.length; i++) {
+        const w = mask[i] === 0 ? 0 : want[i];
+        if (w === Infinity) assert.equal(got[i], Infinity);
+        else assert.ok(Math.abs(got[i] - w) < 1e-9, `pixel ${i}: ${got[i]} vs ${w}`);
+      }
+    }), { numRuns: 150 });
+  });
+
+  it('distanceToMask is the distance to the nearest nonzero pixel', () => {
+    fc.assert(fc.property(maskArb, ({ shape, mask, spacing }) => {
+      const got = distanceToMask(mask, shape, spacing);
+      const want = bruteForce(shape, spacing, (j) => mask[j] !== 0);
+      for (let i = 0; i < mask.length; i++) {
+        if (want[i] === Infinity) assert.equal(got[i], Infinity);
+        else assert.ok(Math.abs(got[i] - want[i]) < 1e-9);
+      }
+    }), { numRuns: 100 });
+  });
+});
+
+describe('boundaries', () => {
+  it('a filled 4x5 rectangle inside a 6x7 image has its 14 rim pixels as boundary', () => {
+    const shape = [6, 7];
+    const mask = new Uint8Array(42);
+    for (let y = 1; y < 5; y++) for (let x = 1; x < 6; x++) mask[y * 7 + x] = 1;
+    const b = boundaryOf(mask, shape);
+    assert.equal(b.reduce((s, v) => s + v, 0), 14);
+    assert.equal(b[2 * 7 + 2], 0);
+    assert.equal(b[1 * 7 + 1], 1);
+  });
+
+  it('foreground on the array border is boundary (scipy binary_erosion border_value=0)', () => {
+    const mask = new Uint8Array(9).fill(1);
+    const b = boundaryOf(mask, [3, 3]);
+    assert.deepEqual([...b], [1, 1, 1, 1, 0, 1, 1, 1, 1]);
+  });
+
+  it('boundary = A and not erode(A) with the face-connected element, in 3D', () => {
+    fc.assert(fc.property(maskArb.filter((m) => m.shape.length === 3), ({ shape, mask }) => {
+      const b = boundaryOf(mask, shape);
+      const [D, H, W] = shape;
+      const at = (z: number, y: number, x: number) => (z < 0 || y < 0 || x < 0 || z >= D || y >= H || x >= W ? 0 : mask[(z * H + y) * W + x]);
+      for (let z = 0; z < D; z++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
+        const eroded = at(z, y, x) && at(z - 1, y, x) && at(z + 1, y, x) && at(z, y - 1, x) && at(z, y + 1, x) && at(z, y, x - 1) && at(z, y, x + 1);
+        assert.equal(b[(z * H + y) * W + x], at(z, y, x) && !eroded ? 1 : 0);
+      }
+    }), { numRuns: 100 });
+  });
+});

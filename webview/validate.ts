@@ -1,0 +1,197 @@
+/**
+ * Runtime checks of the panel protocol (webview/protocol.ts), used on arrival on both sides:
+ * the host checks every message from the webview with `isWebviewToHost`, the webview every
+ * message from the host with `isHostToWebview`. Hand-written, no dependencies, safe to bundle
+ * for Node and the browser. Large maps (≤ 512 × 512) are checked cell by cell; that is cheap.
+ */
+import type {
+  CurveSet,
+  EvaluationJson,
+  HostToWebview,
+  JsonNumber,
+  OverlayData,
+  PairInfo,
+  PanelDetails,
+  WebviewToHost,
+  WorstPoint,
+} from './protocol.js';
+
+type Rec = Record<string, unknown>;
+
+const isRec = (x: unknown): x is Rec => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isStr = (x: unknown): x is string => typeof x === 'string';
+const isBool = (x: unknown): x is boolean => typeof x === 'boolean';
+const isFiniteNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const isInt = (x: unknown): x is number => Number.isInteger(x);
+const isNonNegInt = (x: unknown): x is number => isInt(x) && (x as number) >= 0;
+const optional = (x: unknown, check: (v: unknown) => boolean): boolean => x === undefined || check(x);
+
+export const isJsonNumber = (x: unknown): x is JsonNumber =>
+  isFiniteNum(x) || x === 'Infinity' || x === '-Infinity' || x === 'NaN';
+
+const isArrayOf = (x: unknown, check: (v: unknown) => boolean): boolean =>
+  Array.isArray(x) && x.every(check);
+
+const isIntTuple = (x: unknown, minLen = 2, maxLen = 3): x is number[] =>
+  Array.isArray(x) && x.length >= minLen && x.length <= maxLen && x.every(isNonNegInt);
+
+const isPairInfo = (x: unknown): x is PairInfo =>
+  isRec(x) && isStr(x.pred) && isStr(x.gt) && isBool(x.swappable);
+
+/** A [rows][cols] grid whose cells pass `cell`. */
+function isGrid(x: unknown, rows: number, cols: number, cell: (v: unknown) => boolean): boolean {
+  if (!Array.isArray(x) || x.length !== rows) return false;
+  for (const row of x) {
+    if (!Array.isArray(row) || row.length !== cols) return false;
+    for (let j = 0; j < cols; j++) if (!cell(row[j])) return false;
+  }
+  return true;
+}
+
+const isPoint = (p: unknown): boolean => Array.isArray(p) && p.length === 2 && isFiniteNum(p[0]) && isFiniteNum(p[1]);
+const isPolylines = (x: unknown): boolean => isArrayOf(x, (line) => isArrayOf(line, isPoint));
+
+function isWorst(x: unknown): x is WorstPoint {
+  return (
+    isRec(x) &&
+    isIntTuple(x.at) &&
+    isIntTuple(x.nearest) &&
+    x.at.length === x.nearest.length &&
+    isFiniteNum(x.distance) &&
+    x.distance >= 0 &&
+    (x.on === 'prediction' || x.on === 'groundTruth') &&
+    isBool(x.inSlice)
+  );
+}
+
+export function isOverlayData(x: unknown): x is OverlayData {
+  if (!isRec(x)) return false;
+  if (!isNonNegInt(x.class) || !isArrayOf(x.classes, isNonNegInt)) return false;
+  if (!isIntTuple(x.shape)) return false;
+  const dims = x.shape.length;
+  if (x.slice !== undefined) {
+    const s = x.slice;
+    if (dims !== 3 || !isRec(s)) return false;
+    if (s.axis !== 0 && s.axis !== 1 && s.axis !== 2) return false;
+    if (!isIntTuple(s.counts, 3, 3) || !isNonNegInt(s.index) || s.index >= s.counts[s.axis]) return false;
+  } else if (dims !== 2) return false;
+  if (!isNonNegInt(x.height) || !isNonNegInt(x.width)) return false;
+  if (!Array.isArray(x.spacing) || x.spacing.length !== 2 || !x.spacing.every((v) => isFiniteNum(v) && v > 0)) return false;
+  const g = x.grid;
+  if (!isRec(g) || !isNonNegInt(g.rows) || !isNonNegInt(g.cols) || !isInt(g.stride) || (g.stride as number) < 1) return false;
+  const rows = g.rows as number;
+  const cols = g.cols as number;
+  if (x.sdf !== null && !isGrid(x.sdf, rows, cols, isFiniteNum)) return false;
+  if (!Array.isArray(x.sdfRange) || x.sdfRange.length !== 2 || !x.sdfRange.every(isFiniteNum)) return false;
+  if (!isPolylines(x.predContour) || !isPolylines(x.gtContour)) return false;
+  if (!isGrid(x.errors, rows, cols, (v) => v === null || v === 1 || v === 2)) return false;
+  if (!isNonNegInt(x.fpCount) || !isNonNegInt(x.fnCount)) return false;
+  if (x.worst !== null && !isWorst(x.worst)) return false;
+  return true;
+}
+
+export function isCurveSet(x: unknown): x is CurveSet {
+  if (!isRec(x)) return false;
+  if (x.mode !== 'threshold' && x.mode !== 'morphology') return false;
+  if (!(x.class === null || isNonNegInt(x.class))) return false;
+  if (!isArrayOf(x.x, isFiniteNum)) return false;
+  const n = (x.x as number[]).length;
+  return isArrayOf(
+    x.series,
+    (s) => isRec(s) && isStr(s.loss) && Array.isArray(s.values) && s.values.length === n && s.values.every(isJsonNumber),
+  );
+}
+
+const isCurves = (x: unknown): boolean => x === null || isArrayOf(x, isCurveSet);
+
+export function isPanelDetails(x: unknown): x is PanelDetails {
+  return (
+    isRec(x) &&
+    isArrayOf(x.classNames, isStr) &&
+    (x.overlay === null || isOverlayData(x.overlay)) &&
+    optional(x.overlayError, isStr) &&
+    isCurves(x.curves) &&
+    optional(x.curvesError, isStr)
+  );
+}
+
+const isNumRecord = (x: unknown): boolean => isRec(x) && Object.values(x).every(isJsonNumber);
+
+/** The CLI's JSON document (cli.md), checked field by field. */
+export function isEvaluationJson(x: unknown): x is EvaluationJson {
+  if (!isRec(x)) return false;
+  const p = x.prediction;
+  const t = x.target;
+  if (!isRec(p) || !isStr(p.path) || !isArrayOf(p.shape, isNonNegInt)) return false;
+  if (p.kind !== 'probabilities' && p.kind !== 'logits' && p.kind !== 'labels') return false;
+  if (!isRec(t) || !isStr(t.path) || !isArrayOf(t.shape, isNonNegInt)) return false;
+  if (!isBool(x.binary) || !isNonNegInt(x.classes) || !isArrayOf(x.spacing, isJsonNumber)) return false;
+  if (!isNumRecord(x.losses)) return false;
+  if (!isArrayOf(x.perClass, (e) => isRec(e) && isNonNegInt(e.class) && isNumRecord(e))) return false;
+  const m = x.metrics;
+  if (!isRec(m) || !isJsonNumber(m.pixelAccuracy)) return false;
+  if (!isArrayOf(m.perClass, (e) => isRec(e) && isNonNegInt(e.class) && isNumRecord(e))) return false;
+  if (!isNumRecord(m.meanForeground)) return false;
+  if (!isArrayOf(x.warnings, isStr) || !isStr(x.backend) || !isNumRecord(x.timingsMs)) return false;
+  return true;
+}
+
+const EXPORT_FORMATS = new Set(['json', 'csv', 'markdown']);
+const IMAGE_FORMATS = new Set(['png', 'svg']);
+
+export function isHostToWebview(x: unknown): x is HostToWebview {
+  if (!isRec(x) || !isStr(x.type)) return false;
+  switch (x.type) {
+    case 'state':
+      return isPairInfo(x.pair) && optional(x.busy, isBool);
+    case 'progress':
+      return isStr(x.message);
+    case 'result':
+      return isEvaluationJson(x.result) && isPanelDetails(x.details);
+    case 'overlay':
+      return (x.overlay === null || isOverlayData(x.overlay)) && optional(x.error, isStr);
+    case 'curves':
+      return isCurves(x.curves) && optional(x.error, isStr);
+    case 'error':
+      return isStr(x.message) && optional(x.file, isStr);
+    case 'exported':
+      return (
+        (x.what === 'copy' ? EXPORT_FORMATS.has(x.format as string) : x.what === 'plot' && IMAGE_FORMATS.has(x.format as string)) &&
+        isBool(x.ok) &&
+        optional(x.path, isStr) &&
+        optional(x.message, isStr)
+      );
+    default:
+      return false;
+  }
+}
+
+/** Largest data: URL accepted from the webview (a 4k PNG plot is well below). */
+export const MAX_DATA_URL_LENGTH = 64 * 1024 * 1024;
+
+export function isWebviewToHost(x: unknown): x is WebviewToHost {
+  if (!isRec(x) || !isStr(x.type)) return false;
+  switch (x.type) {
+    case 'ready':
+    case 'rendered':
+    case 'swap':
+      return true;
+    case 'slice':
+      return (x.axis === 0 || x.axis === 1 || x.axis === 2) && isNonNegInt(x.index) && optional(x.class, isNonNegInt);
+    case 'copy':
+      return EXPORT_FORMATS.has(x.format as string) && isStr(x.text);
+    case 'savePlot':
+      return (
+        isStr(x.name) &&
+        /^[\w.-]{1,100}$/.test(x.name) &&
+        IMAGE_FORMATS.has(x.format as string) &&
+        isStr(x.dataUrl) &&
+        x.dataUrl.length <= MAX_DATA_URL_LENGTH &&
+        x.dataUrl.startsWith(x.format === 'png' ? 'data:image/png;base64,' : 'data:image/svg+xml')
+      );
+    case 'log':
+      return (x.level === 'error' || x.level === 'warn' || x.level === 'info') && isStr(x.message);
+    default:
+      return false;
+  }
+}
