@@ -37,6 +37,19 @@ const builds = [
     format: 'cjs',
     external: ['vscode', 'gpu.js', 'gl', 'webgpu'],
   },
+  // The results panel webview (webview/): one browser bundle plus its CSS (dist/webview/panel.js, panel.css).
+  {
+    bundle: true,
+    sourcemap: true,
+    logLevel: 'warning',
+    entryPoints: [{ in: 'webview/panel.ts', out: 'panel' }],
+    outdir: 'dist/webview',
+    platform: 'browser',
+    format: 'iife',
+    target: ['chrome114'],
+    minify: true,
+    legalComments: 'linked',
+  },
 ];
 
 for (const options of builds) {

@@ -412,15 +412,18 @@ def prepare(pred, target, *, from_logits=False, channels_last=False, classes=Non
         raise InputError(f'prediction has {C} channels but --classes is {classes}')
     pair.C = C
     pair.kind = 'logits' if from_logits else 'probabilities'
-    X = chan.reshape(C, -1).astype(np.float64)
+    X = chan.reshape(C, -1)
     if from_logits:
+        X = X.astype(np.float64)
         pair.Z = X
         m = X.max(axis=0)
         E = np.exp(X - m)
         E /= E.sum(axis=0)
         pair.P = E
     else:
-        pair.P = X
+        # float32/float64 probabilities stay as they are (rows are widened to float64 when
+        # used); anything else (float16, scaled integers) becomes float64 once
+        pair.P = X if X.dtype in (np.float32, np.float64) else X.astype(np.float64)
     ign = 255 if not explicit_ignore else ignore_index
     pair.ignore = ign
     pair.y = _target_labels(tflat, C, ign)
@@ -442,22 +445,47 @@ def _target_labels(tflat, C, ign):
 # Shared intermediate quantities, computed lazily and once
 # --------------------------------------------------------------------------------------
 
+def _dot(a, b):
+    """Inner product of two float64 vectors without BLAS: a multi-threaded BLAS dot on a
+    busy 2-core machine can take 10x its single-thread time; einsum's loop is steady."""
+    return float(np.einsum('i,i->', a, b))
+
+
 def _clamped_log(x):
-    return np.log(np.clip(x, CLAMP_LO, CLAMP_HI))
+    y = np.maximum(x, CLAMP_LO)
+    np.minimum(y, CLAMP_HI, out=y)
+    return np.log(y, out=y)
 
 
 class Cache:
+    """Intermediate quantities, computed on first use and shared by every loss that needs
+    them. Per-class quantities (masks, distance fields) live in a per-class store that is
+    dropped once that class is done, so memory stays at one class's worth."""
+
     def __init__(self, pair: Pair):
         self.pair = pair
         self.C = pair.C
         self.N_total = pair.y.size
         self._d = {}
+        self._cls = {}
 
     def get(self, key, fn):
         d = self._d
         if key not in d:
             d[key] = fn()
         return d[key]
+
+    def getc(self, c, key, fn):
+        d = self._cls.setdefault(c, {})
+        if key not in d:
+            d[key] = fn()
+        return d[key]
+
+    def peekc(self, c, key):
+        return self._cls.get(c, {}).get(key)
+
+    def drop_class(self, c):
+        self._cls.pop(c, None)
 
     # ---- validity
     @property
@@ -471,6 +499,10 @@ class Cache:
     @property
     def vidx(self):  # flat indices of valid pixels, or None when all are valid
         return self.get('vidx', lambda: np.flatnonzero(self.valid) if self.has_ignore else None)
+
+    @property
+    def cols(self):  # flat indices of the valid pixels (all pixels when none is ignored)
+        return self.get('cols', lambda: self.vidx if self.has_ignore else np.arange(self.N_total))
 
     @property
     def yv(self):
@@ -488,7 +520,23 @@ class Cache:
     def validf(self):
         return self.get('validf', lambda: self.valid.astype(np.float64))
 
-    # ---- probabilities at the valid pixels
+    def sum_valid(self, x):
+        """Sum of a full-array float64 vector over the valid pixels."""
+        return _dot(x, self.validf) if self.has_ignore else float(x.sum())
+
+    @property
+    def tf(self):
+        """binary: target foreground at the valid pixels as float64 0/1 (for dot products)"""
+        return self.get('tf', lambda: (self.yv == 1).astype(np.float64))
+
+    def class_sums(self, w):
+        """Per class c: sum of w (one value per valid pixel) over the pixels whose target is c."""
+        if self.pair.binary:
+            s1 = _dot(w, self.tf)
+            return np.array([float(w.sum()) - s1, s1])
+        return np.bincount(self.yv, weights=w, minlength=self.C)[:self.C]
+
+    # ---- probabilities
     def pv(self):  # binary: foreground probability at valid pixels
         p = self.pair.p
         return self.get('pv', lambda: p[self.vidx] if self.has_ignore else p)
@@ -497,27 +545,25 @@ class Cache:
         z = self.pair.z
         return self.get('zv', lambda: z[self.vidx] if self.has_ignore else z)
 
-    def probs(self):
-        """Multi-class (C, N) probabilities (one-hot for a label map)."""
-        def mk():
-            pr = self.pair
-            if pr.P is not None:
-                return pr.P
-            P = np.zeros((self.C, self.N_total), dtype=np.float64)
-            ok = pr.L >= 0
-            P[pr.L[ok], np.flatnonzero(ok)] = 1.0
-            return P
-        return self.get('P', mk)
+    def prob_row(self, c):
+        """p_c over the whole array (flat, float64)."""
+        pr = self.pair
+        if pr.binary:
+            return pr.p if c == 1 else 1.0 - pr.p
+        if pr.P is not None:
+            return np.asarray(pr.P[c], dtype=np.float64)
+        return (pr.L == c).astype(np.float64)
 
     def py(self):
         """Probability of the target class at each valid pixel."""
         def mk():
-            if self.pair.binary:
+            pr = self.pair
+            if pr.binary:
                 pv = self.pv()
                 return np.where(self.yv == 1, pv, 1.0 - pv)
-            P = self.probs()
-            cols = self.vidx if self.has_ignore else np.arange(self.N_total)
-            return P[self.yv, cols]
+            if pr.P is not None:
+                return pr.P[self.yv, self.cols].astype(np.float64)
+            return (pr.L[self.cols] == self.yv).astype(np.float64)
         return self.get('py', mk)
 
     def logpy(self):
@@ -530,19 +576,9 @@ class Cache:
                     return -np.logaddexp(0.0, -s)
                 return _clamped_log(self.py())
             if pr.Z is not None:
-                cols = self.vidx if self.has_ignore else np.arange(self.N_total)
-                return pr.Z[self.yv, cols] - self.lse_v()
+                return pr.Z[self.yv, self.cols] - self.softmax_stats()['lse'][self.cols]
             return _clamped_log(self.py())
         return self.get('logpy', mk)
-
-    def lse_v(self):
-        """logsumexp of the logits at valid pixels."""
-        def mk():
-            Z = self.pair.Z
-            m = Z.max(axis=0)
-            lse = m + np.log(np.exp(Z - m).sum(axis=0))
-            return lse[self.vidx] if self.has_ignore else lse
-        return self.get('lse_v', mk)
 
     def one_minus_py(self):
         def mk():
@@ -554,53 +590,78 @@ class Cache:
 
     def ce_sums(self):
         """Per class: sum over pixels whose target is c of -log p_c."""
-        return self.get('ce_sums', lambda: np.bincount(self.yv, weights=-self.logpy(), minlength=self.C)[:self.C])
+        return self.get('ce_sums', lambda: -self.class_sums(self.logpy()))
 
     def overlap_sums(self):
         """(sumP, TP, count) per class over the valid pixels."""
         def mk():
-            if self.pair.binary:
+            pr = self.pair
+            if pr.binary:
                 pv = self.pv()
                 s1 = float(pv.sum())
-                tp1 = float(pv[self.yv == 1].sum()) if self.count[1] else 0.0
+                tp1 = _dot(pv, self.tf)
                 tp0 = float(self.count[0] - (s1 - tp1))  # sum over y=0 of (1-p)
-                sumP = np.array([self.n - s1, s1])
-                tp = np.array([tp0, tp1])
-                return sumP, tp, self.count
-            P = self.probs()
-            sumP = P @ self.validf if self.has_ignore else P.sum(axis=1)
+                return np.array([self.n - s1, s1]), np.array([tp0, tp1]), self.count
+            if pr.L is not None:
+                lv = pr.L[self.cols]
+                sumP = np.bincount(lv[lv >= 0], minlength=self.C)[:self.C].astype(np.float64)
+            elif pr.Z is None and pr.P.dtype == np.float32 and not self.has_ignore:
+                sumP = np.array([float(pr.P[c].sum(dtype=np.float64)) for c in range(self.C)])
+            else:
+                sumP = np.array([self.sum_valid(self.prob_row(c)) for c in range(self.C)])
             tp = np.bincount(self.yv, weights=self.py(), minlength=self.C)[:self.C]
             return sumP, tp, self.count
         return self.get('overlap', mk)
 
-    def log1m_channels(self):
-        """Multi-class (C, N) log(1 - p_c): clamped, or logsumexp_{k!=c} z_k - logsumexp z."""
+    def softmax_stats(self):
+        """Logits: per pixel max, argmax, sum of exp(z - max), the same sum without the
+        argmax term (added directly, no cancellation), and logsumexp."""
         def mk():
-            pr = self.pair
-            if pr.Z is None:
-                return _clamped_log(1.0 - self.probs())
-            Z = pr.Z
-            C, N = Z.shape
-            am = Z.argmax(axis=0)
+            Z = self.pair.Z
+            N = Z.shape[1]
             cols = np.arange(N)
+            am = self.hard()
             m1 = Z[am, cols]
-            E = np.exp(Z - m1)
-            S = E.sum(axis=0)
-            E[am, cols] = 0.0
-            Sx = E.sum(axis=0)  # sum over k != argmax, no cancellation
-            out = np.log(S - E)  # for c != argmax: log(S - e_c) (S - e_c >= 1)
+            S = np.zeros(N)
+            Sx = np.zeros(N)
+            for c in range(self.C):
+                e = np.exp(Z[c] - m1)
+                S += e
+                e[am == c] = 0.0
+                Sx += e
+            return {'m1': m1, 'am': am, 'S': S, 'Sx': Sx, 'lse': m1 + np.log(S)}
+        return self.get('softmax', mk)
+
+    def log1m_row(self, c):
+        """log(1 - p_c) over the whole array: clamped, or for logits
+        logsumexp_{k != c} z_k - logsumexp_k z_k, stably."""
+        pr = self.pair
+        if pr.Z is None:
+            return _clamped_log(1.0 - self.prob_row(c))
+        st = self.softmax_stats()
+        Z = pr.Z
+        e = np.exp(Z[c] - st['m1'])
+        with np.errstate(divide='ignore'):
+            out = np.log(st['S'] - e)  # c not the argmax: S - e_c >= 1, no cancellation
+        top = st['am'] == c
+        if np.any(top):
+            Sx = st['Sx'][top]
             with np.errstate(divide='ignore'):
-                out[am, cols] = np.log(Sx)
+                v = np.log(Sx)
             tiny = Sx < 1e-300
             if np.any(tiny):  # every other logit underflowed: use the runner-up directly
-                idx = np.flatnonzero(tiny)
+                idx = np.flatnonzero(top)[tiny]
                 Zt = Z[:, idx].copy()
-                Zt[am[idx], np.arange(idx.size)] = -np.inf
+                Zt[c] = -np.inf
                 m2 = Zt.max(axis=0)
-                out[am[idx], idx] = (m2 - m1[idx]) + np.log(np.exp(Zt - m2).sum(axis=0))
-            out -= np.log(S)
-            return out
-        return self.get('log1m', mk)
+                v[tiny] = (m2 - st['m1'][idx]) + np.log(np.exp(Zt - m2).sum(axis=0))
+            out[top] = v
+        out -= np.log(st['S'])
+        return out
+
+    def class_index(self, c):
+        """Flat indices of the valid pixels whose target is c."""
+        return self.getc(c, 'idx', lambda: np.flatnonzero(self.pair.y == c))
 
     # ---- hard masks
     def hard(self):
@@ -608,108 +669,102 @@ class Cache:
         def mk():
             pr = self.pair
             if pr.binary:
-                h = (pr.z > 0) if pr.z is not None else (pr.p > 0.5)
-                return h.astype(np.int32)
+                return (pr.z > 0) if pr.z is not None else (pr.p > 0.5)
             if pr.L is not None:
                 return pr.L
             X = pr.Z if pr.Z is not None else pr.P
-            return X.argmax(axis=0).astype(np.int32)
+            # argmax over the channel axis, first maximum on ties (as np.argmax), one
+            # contiguous channel at a time instead of a strided reduction
+            best = X[0].copy()
+            idx = np.zeros(X.shape[1], dtype=np.int32)
+            for c in range(1, X.shape[0]):
+                m = X[c] > best
+                np.copyto(idx, c, where=m)
+                np.maximum(best, X[c], out=best)
+            return idx
         return self.get('hard', mk)
 
-    def mask_pred(self, c):
-        """Hard prediction mask of class c (spatial shape), ignored pixels background."""
-        def mk():
-            m = self.hard() == c
-            if self.has_ignore:
-                m &= self.valid
-            return m.reshape(self.pair.shape)
-        return self.get(('A', c), mk)
-
-    def mask_prob(self, c):
-        """p_c > 0.5 (hausdorff_dt's prediction mask), ignored pixels background."""
+    def mask(self, c, which):
+        """Spatial hard masks of class c, ignored pixels background: 'A' the prediction
+        (argmax / p > 0.5), 'M' p_c > 0.5 (hausdorff_dt's prediction mask), 'B' the target."""
         pr = self.pair
-        if pr.binary or pr.L is not None:
-            return self.mask_pred(c)
+        if which == 'M' and (pr.binary or pr.L is not None):
+            which = 'A'
 
         def mk():
-            m = self.probs()[c] > 0.5
+            if which == 'B':
+                return (pr.y == c).reshape(pr.shape)
+            if which == 'A':
+                m = self.hard() == c
+            else:
+                m = (pr.P[c] > 0.5) if pr.P is not None else (self.prob_row(c) > 0.5)
             if self.has_ignore:
                 m &= self.valid
             return m.reshape(pr.shape)
-        return self.get(('M', c), mk)
-
-    def mask_target(self, c):
-        return self.get(('B', c), lambda: (self.pair.y == c).reshape(self.pair.shape))
-
-    def prob_map(self, c):
-        """p_c over the whole array (flat)."""
-        if self.pair.binary:
-            return self.pair.p if c == 1 else 1.0 - self.pair.p
-        return self.probs()[c]
+        return self.getc(c, ('mask', which), mk), which
 
     # ---- distance fields (exact EDT with spacing), once per mask and kind
-    def _edt_to(self, mask_key, mask, which):
-        """Distance from every pixel to the nearest pixel of the inner boundary (which='in')
-        or the outer boundary (which='out') of `mask`. For x outside the mask, the distance
-        to the inner boundary is edt(~mask)(x); for x inside, the distance to the outer
-        boundary is edt(mask)(x) (the nearest pixel across a region's edge always touches
-        it face-on), so two EDTs give the signed/unsigned fields every loss needs."""
-        key = ('edt', which, mask_key)
+    def inner_boundary(self, c, which):
+        m, which = self.mask(c, which)
+        return self.getc(c, ('db', which), lambda: m ^ ndi.binary_erosion(m))
+
+    def outer_boundary(self, c, which):
+        m, which = self.mask(c, which)
+        return self.getc(c, ('ob', which), lambda: ndi.binary_dilation(m) & ~m)
+
+    def edt_to(self, c, which, side):
+        """Distance from every pixel to the nearest pixel of the inner boundary (side='in')
+        or the outer boundary (side='out') of a mask. Outside the mask, the distance to the
+        inner boundary equals edt(~mask); inside it, the distance to the outer boundary
+        equals edt(mask) (the nearest pixel across a region's edge always touches it
+        face-on), so two EDTs give every field the losses need."""
+        _, which = self.mask(c, which)
 
         def mk():
-            b = self.inner_boundary(mask_key, mask) if which == 'in' else self.outer_boundary(mask_key, mask)
+            b = self.inner_boundary(c, which) if side == 'in' else self.outer_boundary(c, which)
             return ndi.distance_transform_edt(~b, sampling=self.pair.spacing)
-        return self.get(key, mk)
+        return self.getc(c, ('edt', which, side), mk)
 
-    def inner_boundary(self, key, mask):
-        return self.get(('db', key), lambda: mask ^ ndi.binary_erosion(mask))
-
-    def outer_boundary(self, key, mask):
-        return self.get(('ob', key), lambda: ndi.binary_dilation(mask) & ~mask)
-
-    def dt_field(self, key, mask):
+    def dt_field(self, c, which):
         """dt(m) = edt(M) + edt(~M): distance to the outer boundary inside, to the inner
-        boundary outside; zero when M is empty or fills the array."""
+        boundary outside; None (zero) when M is empty or fills the array."""
+        m, which = self.mask(c, which)
+
         def mk():
-            if not mask.any() or mask.all():
+            if not m.any() or m.all():
                 return None
-            return np.where(mask, self._edt_to(key, mask, 'out'), self._edt_to(key, mask, 'in'))
-        return self.get(('dt', key), mk)
+            return np.where(m, self.edt_to(c, which, 'out'), self.edt_to(c, which, 'in'))
+        return self.getc(c, ('dt', which), mk)
 
     def phi(self, c):
         """Boundary-loss level set of the target mask of class c (None when zero)."""
-        def mk():
-            G = self.mask_target(c)
-            if not G.any() or G.all():
-                return None
-            key = ('B', c)
-            return np.where(G, 1.0 - self._edt_to(key, G, 'out'), self._edt_to(key, G, 'in'))
-        return self.get(('phi', c), mk)
+        G, _ = self.mask(c, 'B')
+        if not G.any() or G.all():
+            return None
+        return np.where(G, 1.0 - self.edt_to(c, 'B', 'out'), self.edt_to(c, 'B', 'in'))
 
-    def surface_distances(self, c, need_full):
-        """(d(a, dB) for a in dA, d(b, dA) for b in dB), or a string 'both'/'one' for empties."""
-        def mk():
-            A = self.mask_pred(c)
-            B = self.mask_target(c)
-            ea, eb = not A.any(), not B.any()
-            if ea and eb:
-                return 'both'
-            if ea or eb:
-                return 'one'
-            dA = self.inner_boundary(('A', c), A)
-            dB = self.inner_boundary(('B', c), B)
-            if need_full:
-                dist_to_B = self._edt_to(('B', c), B, 'in')
-                dist_to_A = self._edt_to(('A', c), A, 'in')
-                return dist_to_B[dA], dist_to_A[dB]
-            # only distances between the two boundaries are needed: crop to their bounding box
+    def surface_distances(self, c):
+        """(d(a, dB) for a in dA, d(b, dA) for b in dB), or 'both'/'one' for empty masks."""
+        A, _ = self.mask(c, 'A')
+        B, _ = self.mask(c, 'B')
+        ea, eb = not A.any(), not B.any()
+        if ea and eb:
+            return 'both'
+        if ea or eb:
+            return 'one'
+        dA = self.inner_boundary(c, 'A')
+        dB = self.inner_boundary(c, 'B')
+        # reuse a full field another loss already computed, else an EDT cropped to the
+        # boundaries' bounding box (exact: every boundary pixel lies inside it)
+        fB = self.peekc(c, ('edt', 'B', 'in'))
+        fA = self.peekc(c, ('edt', 'A', 'in'))
+        if fA is None or fB is None:
             both = dA | dB
             sl = tuple(slice(int(np.min(ix)), int(np.max(ix)) + 1) for ix in np.nonzero(both))
             ca, cb = dA[sl], dB[sl]
-            dtb = ndi.distance_transform_edt(~cb, sampling=self.pair.spacing)
-            dta = ndi.distance_transform_edt(~ca, sampling=self.pair.spacing)
-            return dtb[ca], dta[cb]
-        return self.get(('sd', c), mk)
+        ab = fB[dA] if fB is not None else ndi.distance_transform_edt(~cb, sampling=self.pair.spacing)[ca]
+        ba = fA[dB] if fA is not None else ndi.distance_transform_edt(~ca, sampling=self.pair.spacing)[cb]
+        return ab, ba
 
 
 # --------------------------------------------------------------------------------------
@@ -772,14 +827,9 @@ def compute_losses(K: Cache, prm: Params, losses):
     def ratio(a, b):
         return float(a) / float(b) if b else nan
 
-    def ce_part():
-        ce = K.ce_sums()
-        cnt = K.count
-        return ce, cnt
-
     def cce():
-        ce, cnt = ce_part()
-        return ratio(ce.sum(), N), [ratio(ce[c], cnt[c]) for c in range(C)]
+        ce = K.ce_sums()
+        return ratio(ce.sum(), N), [ratio(ce[c], K.count[c]) for c in range(C)]
 
     if 'bce' in want:
         if pr.binary:
@@ -788,25 +838,23 @@ def compute_losses(K: Cache, prm: Params, losses):
             for c in range(2):
                 per[c]['bce'] = pc[c]
         else:
-            P = K.probs()
-            cols = K.vidx if K.has_ignore else np.arange(K.N_total)
-            L1m = K.log1m_channels()
-            log1m_y = L1m[K.yv, cols]
-            all_log1m = L1m @ K.validf if K.has_ignore else L1m.sum(axis=1)
-            s_logp = np.bincount(K.yv, weights=K.logpy(), minlength=C)[:C]
-            s_log1m_y = np.bincount(K.yv, weights=log1m_y, minlength=C)[:C]
-            ch = -(s_logp - s_log1m_y + all_log1m)
+            # channel c: -[sum_{y=c} log p_c + sum_{valid, y!=c} log(1-p_c)], one channel at a time
+            s_logp = -K.ce_sums()
+            ch = np.zeros(C)
+            for c in range(C):
+                l1m = K.log1m_row(c)
+                idx = K.class_index(c)
+                ch[c] = -(s_logp[c] - float(l1m[idx].sum()) + K.sum_valid(l1m))
             out['bce'] = ratio(ch.sum(), C * N)
             for c in range(C):
                 per[c]['bce'] = ratio(ch[c], N)
-    if 'cce' in want or 'bce_dice' in want or 'ce_iou' in want:
+    if 'cce' in want:
         v, pc = cce()
-        if 'cce' in want:
-            out['cce'] = v
-            for c in range(C):
-                per[c]['cce'] = pc[c]
+        out['cce'] = v
+        for c in range(C):
+            per[c]['cce'] = pc[c]
     if 'wce' in want:
-        ce, cnt = ce_part()
+        ce, cnt = K.ce_sums(), K.count
         if prm.class_weights is not None:
             w = prm.class_weights
             if w.size != C:
@@ -830,13 +878,12 @@ def compute_losses(K: Cache, prm: Params, losses):
             else:
                 av = np.full(C, float(a)) if np.isscalar(a) else np.asarray(a, dtype=np.float64)
                 fl *= av[K.yv]
-        s = np.bincount(K.yv, weights=fl, minlength=C)[:C]
+        s = K.class_sums(fl)
         out['focal'] = ratio(s.sum(), N)
         for c in range(C):
             per[c]['focal'] = ratio(s[c], K.count[c])
 
-    overlap = {'dice', 'iou', 'tversky', 'focal_tversky', 'bce_dice', 'ce_iou'} & want
-    if overlap:
+    if {'dice', 'iou', 'tversky', 'focal_tversky', 'bce_dice', 'ce_iou'} & want:
         sumP, tp, cnt = K.overlap_sums()
         s = prm.smooth
         sel = prm.selected
@@ -860,16 +907,14 @@ def compute_losses(K: Cache, prm: Params, losses):
                 out[k] = mean_of(k)
                 for c in sel:
                     per[c][k] = float(terms[c][k])
-        ce_v = cce()[0] if ('bce_dice' in want or 'ce_iou' in want) else None
-        if 'bce_dice' in want:
-            out['bce_dice'] = ce_v + mean_of('dice')
+        if 'bce_dice' in want:  # binary bce equals cce; multi-class uses cce (MONAI DiceCELoss)
+            out['bce_dice'] = cce()[0] + mean_of('dice')
         if 'ce_iou' in want:
-            out['ce_iou'] = ce_v + mean_of('iou')
+            out['ce_iou'] = cce()[0] + mean_of('iou')
 
     if 'lovasz' in want:
         if pr.binary:
-            yv = K.yv
-            t = yv == 1
+            t = K.yv == 1
             if pr.z is not None:
                 z = K.zv()
             else:
@@ -879,89 +924,77 @@ def compute_losses(K: Cache, prm: Params, losses):
             np.maximum(e, 0.0, out=e)
             out['lovasz'] = _lovasz_sorted(e[t], e[~t])
         else:
-            P = K.probs()
             vals = []
             for c in range(C):
                 if K.count[c] == 0:
                     continue
-                pc = P[c][K.vidx] if K.has_ignore else P[c]
+                pc = K.prob_row(c)
+                if K.has_ignore:
+                    pc = pc[K.vidx]
                 fgm = K.yv == c
                 v = _lovasz_sorted(1.0 - pc[fgm], pc[~fgm])
                 per[c]['lovasz'] = v
                 vals.append(v)
             out['lovasz'] = float(np.mean(vals)) if vals else 0.0
 
-    if 'boundary' in want or 'surface' in want:
-        vals = []
+    # distance-based losses: one pass over the foreground classes, each class's masks and
+    # distance fields shared between the losses and dropped when the class is done
+    want_b = bool({'boundary', 'surface'} & want)
+    want_h = 'hausdorff_dt' in want
+    dist = [k for k in ('hausdorff', 'hd95', 'assd', 'nsd') if k in want]
+    if want_b or want_h or dist:
+        tau = prm.nsd_tolerance
+        acc = {k: [] for k in ('boundary', 'hausdorff_dt', *dist)}
         for c in fg:
-            ph = K.phi(c)
-            if ph is None:
-                v = 0.0
-            else:
-                pc = K.prob_map(c)
-                prod = pc * ph.reshape(-1)
-                v = float(prod @ K.validf if K.has_ignore else prod.sum()) / N if N else nan
-            vals.append(v)
-            for k in ('boundary', 'surface'):
-                if k in want:
-                    per[c][k] = v
-        m = float(np.mean(vals)) if vals else 0.0
+            if want_b:
+                ph = K.phi(c)
+                v = 0.0 if ph is None else (K.sum_valid(K.prob_row(c) * ph.reshape(-1)) / N if N else nan)
+                acc['boundary'].append(v)
+                for k in ('boundary', 'surface'):
+                    if k in want:
+                        per[c][k] = v
+            if want_h:
+                dtp = K.dt_field(c, 'M')
+                dtt = K.dt_field(c, 'B')
+                if dtp is None and dtt is None:
+                    v = 0.0
+                else:
+                    w = dtp * dtp if dtp is not None else 0.0
+                    if dtt is not None:
+                        w = w + dtt * dtt
+                    d = K.prob_row(c) - (pr.y == c)
+                    v = K.sum_valid(d * d * w.reshape(-1)) / N if N else nan
+                acc['hausdorff_dt'].append(v)
+                per[c]['hausdorff_dt'] = v
+            if dist:
+                sd = K.surface_distances(c)
+                if sd == 'both':
+                    r = {'hausdorff': 0.0, 'hd95': 0.0, 'assd': 0.0, 'nsd': 1.0}
+                elif sd == 'one':
+                    r = {'hausdorff': math.inf, 'hd95': math.inf, 'assd': math.inf, 'nsd': 0.0}
+                else:
+                    ab, ba = sd
+                    r = {}
+                    if 'hausdorff' in want:
+                        r['hausdorff'] = float(max(ab.max(), ba.max()))
+                    if 'hd95' in want:
+                        r['hd95'] = float(max(np.percentile(ab, 95), np.percentile(ba, 95)))
+                    if 'assd' in want:
+                        r['assd'] = float((ab.sum() + ba.sum()) / (ab.size + ba.size))
+                    if 'nsd' in want:
+                        r['nsd'] = float((np.count_nonzero(ab <= tau) + np.count_nonzero(ba <= tau)) / (ab.size + ba.size))
+                for k in dist:
+                    per[c][k] = r[k]
+                    acc[k].append(r[k])
+            K.drop_class(c)
+        mean = {k: (float(np.mean(v)) if v else 0.0) for k, v in acc.items()}
         for k in ('boundary', 'surface'):
             if k in want:
-                out[k] = m
-
-    if 'hausdorff_dt' in want:
-        vals = []
-        for c in fg:
-            pc = K.prob_map(c)
-            tc = (pr.y == c)
-            dtp = K.dt_field(('M', c) if not (pr.binary or pr.L is not None) else ('A', c), K.mask_prob(c))
-            dtt = K.dt_field(('B', c), K.mask_target(c))
-            if dtp is None and dtt is None:
-                w = None
-            elif dtp is None:
-                w = dtt * dtt
-            elif dtt is None:
-                w = dtp * dtp
-            else:
-                w = dtp * dtp + dtt * dtt
-            if w is None:
-                v = 0.0
-            else:
-                d = pc - tc
-                prod = d * d * w.reshape(-1)
-                v = float(prod @ K.validf if K.has_ignore else prod.sum()) / N if N else nan
-            vals.append(v)
-            per[c]['hausdorff_dt'] = v
-        out['hausdorff_dt'] = float(np.mean(vals)) if vals else 0.0
-
-    dist = [k for k in ('hausdorff', 'hd95', 'assd', 'nsd') if k in want]
-    if dist:
-        need_full = bool({'boundary', 'surface', 'hausdorff_dt'} & want)
-        tau = prm.nsd_tolerance
-        acc = {k: [] for k in dist}
-        for c in fg:
-            sd = K.surface_distances(c, need_full)
-            if sd == 'both':
-                r = {'hausdorff': 0.0, 'hd95': 0.0, 'assd': 0.0, 'nsd': 1.0}
-            elif sd == 'one':
-                r = {'hausdorff': math.inf, 'hd95': math.inf, 'assd': math.inf, 'nsd': 0.0}
-            else:
-                ab, ba = sd
-                r = {}
-                if 'hausdorff' in want:
-                    r['hausdorff'] = float(max(ab.max(), ba.max()))
-                if 'hd95' in want:
-                    r['hd95'] = float(max(np.percentile(ab, 95), np.percentile(ba, 95)))
-                if 'assd' in want:
-                    r['assd'] = float((ab.sum() + ba.sum()) / (ab.size + ba.size))
-                if 'nsd' in want:
-                    r['nsd'] = float((np.count_nonzero(ab <= tau) + np.count_nonzero(ba <= tau)) / (ab.size + ba.size))
-            for k in dist:
-                per[c][k] = r[k]
-                acc[k].append(r[k])
+                out[k] = mean['boundary']
+        if want_h:
+            out['hausdorff_dt'] = mean['hausdorff_dt']
         for k in dist:
-            out[k] = float(np.mean(acc[k])) if acc[k] else 0.0
+            out[k] = mean[k]
 
     per_class = []
     for c in range(C):
@@ -977,11 +1010,22 @@ def compute_metrics(K: Cache):
     h = K.hard()
     hv = h[K.vidx] if K.has_ignore else h
     yv = K.yv
-    ok = (hv >= 0) & (hv < C)
-    conf = np.bincount(yv[ok].astype(np.int64) * C + hv[ok], minlength=C * C)[:C * C].reshape(C, C)
-    tp = np.diag(conf).astype(np.float64)
-    fp = conf.sum(axis=0) - tp
-    fn = K.count - tp
+    if K.pair.binary:
+        hb = hv.astype(bool)
+        tp1 = np.count_nonzero(hb & (yv == 1))
+        fp1 = np.count_nonzero(hb) - tp1
+        fn1 = K.count[1] - tp1
+        tp = np.array([K.n - tp1 - fp1 - fn1, tp1], dtype=np.float64)
+        fp = np.array([fn1, fp1], dtype=np.float64)
+        fn = np.array([fp1, fn1], dtype=np.float64)
+    else:
+        if K.pair.L is not None:
+            ok = hv >= 0
+            hv, yv = hv[ok], yv[ok]
+        conf = np.bincount(yv * np.int32(C) + hv, minlength=C * C)[:C * C].reshape(C, C)
+        tp = np.diag(conf).astype(np.float64)
+        fp = conf.sum(axis=0) - tp
+        fn = K.count - tp
     nan = float('nan')
 
     def r(a, b):
@@ -1153,65 +1197,156 @@ def print_table(doc):
 # Bench driver: python3 bench/baseline.py --bench-spec jobs.json
 # --------------------------------------------------------------------------------------
 
-def _maxrss_bytes():
-    import resource
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+def _proc_status_kb(key):
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith(key + ':'):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+class PeakMemory:
+    """Peak RSS growth of this process over a span of work: the kernel's high-water mark
+    (VmHWM) is reset to the current RSS through /proc/self/clear_refs before the span, after
+    returning freed heap to the OS (gc, malloc_trim), and read back after it."""
+
+    def __init__(self):
+        try:
+            import ctypes
+            self._trim = ctypes.CDLL('libc.so.6').malloc_trim
+        except (OSError, AttributeError):
+            self._trim = None
+        self.resettable = self._reset()
+
+    def _reset(self):
+        try:
+            with open('/proc/self/clear_refs', 'w') as f:
+                f.write('5')
+            return True
+        except OSError:
+            return False
+
+    def start(self):
+        import gc
+        gc.collect()
+        if self._trim is not None:
+            self._trim(0)
+        self._reset()
+        self.before = _proc_status_kb('VmRSS') or 0
+        self.hwm_before = _proc_status_kb('VmHWM') or 0
+
+    def stop(self):
+        hwm = _proc_status_kb('VmHWM') or 0
+        base = self.before if self.resettable else self.hwm_before
+        return max(0, hwm - base) * 1024, hwm * 1024
+
+
+def _median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return (xs[n // 2] if n % 2 else 0.5 * (xs[n // 2 - 1] + xs[n // 2])) if n else None
 
 
 def run_bench(spec_path):
-    """Each job: {"pred": path | "predDir", "gt": ..., "args": [...], "repeats": n,
-    "warmup": n}. Times the compute (excluding loading) and, for folder jobs, also load +
-    compute per pass; reports the peak-RSS increase over the process after loading."""
+    """Timing child for bench/run.ts. The spec (JSON) names one workload and the measurements
+    to take on it:
+
+        {"workload": {"kind": "pair", "pred": p, "gt": g} | {"kind": "folder", "predDir": d, "gtDir": d},
+         "args": [CLI flags], "measurements": [{"id": "dice", "losses": ["dice"]}, {"id": "all", "losses": null}],
+         "policy": {"budgetMs": 2000, "maxRepeats": 5, "heavyMs": 1500, "warmupPairs": 3},
+         "deadline": epoch_ms, "out": path}
+
+    Per measurement: one warm-up run; if it took at least heavyMs it is the only (cold) sample,
+    else floor(budgetMs / warm-up) runs (1..maxRepeats) are timed and the median reported.
+    Inputs are loaded once, before and outside every timed span (folder workloads also report
+    load + compute). Peak memory is the RSS high-water growth over the span."""
     with open(spec_path) as f:
         spec = json.load(f)
+    a = build_parser().parse_args(spec.get('args', []))
+    base_opts = options_from_args(a)
+    pol = spec.get('policy', {})
+    budget = float(pol.get('budgetMs', 2000))
+    max_rep = int(pol.get('maxRepeats', 5))
+    heavy = float(pol.get('heavyMs') or 1500)
+    deadline = spec.get('deadline')
+    mem = PeakMemory()
+    import scipy
+    info = {'python': sys.version.split()[0], 'numpy': np.__version__, 'scipy': scipy.__version__,
+            'memoryResettable': mem.resettable}
     results = []
-    for job in spec['jobs']:
-        a = build_parser().parse_args(job.get('args', []))
-        opts = options_from_args(a)
-        repeats = int(job.get('repeats', 3))
-        warmup = int(job.get('warmup', 1))
-        if 'predDir' in job:
-            names = sorted(n for n in os.listdir(job['predDir']) if not n.startswith('.'))
-            pairs = [(os.path.join(job['predDir'], n), os.path.join(job['gtDir'], n)) for n in names]
-            t0 = time.perf_counter()
-            loaded = [(load_mask(p)[0], load_mask(g)[0]) for p, g in pairs]
-            load_ms = (time.perf_counter() - t0) * 1e3
-            rss0 = _maxrss_bytes()
-            times, times_load = [], []
-            for it in range(warmup + repeats):
+    w = spec['workload']
+
+    def past_deadline():
+        return deadline is not None and time.time() * 1e3 > deadline
+
+    if w['kind'] == 'folder':
+        names = sorted(n for n in os.listdir(w['predDir']) if not n.startswith('.'))
+        pairs = [(os.path.join(w['predDir'], n), os.path.join(w['gtDir'], n)) for n in names]
+        for m in spec['measurements']:
+            opts = dict(base_opts)
+            if m.get('losses'):
+                opts['losses'] = m['losses']
+            if past_deadline():
+                results.append({'id': m['id'], 'skipped': 'time budget'})
+                continue
+            for p, g in pairs[:int(pol.get('warmupPairs', 3))]:  # warm-up, untimed
+                evaluate(load_mask(p)[0], load_mask(g)[0], **opts)
+            mem.start()
+            load_ms = compute_ms = 0.0
+            done = 0
+            for p, g in pairs:
+                if past_deadline():
+                    break
                 t0 = time.perf_counter()
-                for pr, gt in loaded:
-                    evaluate(pr, gt, **opts)
+                pr = load_mask(p)[0]
+                gt = load_mask(g)[0]
                 t1 = time.perf_counter()
-                if it >= warmup:
-                    times.append((t1 - t0) * 1e3)
-            for it in range(min(repeats, int(job.get('loadRepeats', repeats)))):
-                t0 = time.perf_counter()
-                for p, g in pairs:
-                    evaluate_files(p, g, opts)
-                times_load.append((time.perf_counter() - t0) * 1e3)
-            results.append({'id': job.get('id'), 'timesMs': times, 'timesWithLoadMs': times_load,
-                            'loadMs': load_ms, 'peakDeltaBytes': _maxrss_bytes() - rss0})
-            continue
+                evaluate(pr, gt, **opts)
+                t2 = time.perf_counter()
+                load_ms += (t1 - t0) * 1e3
+                compute_ms += (t2 - t1) * 1e3
+                done += 1
+            peak, hwm = mem.stop()
+            results.append({'id': m['id'], 'pairs': len(pairs), 'pairsDone': done, 'computeMs': compute_ms,
+                            'loadMs': load_ms, 'withLoadMs': compute_ms + load_ms, 'peakBytes': peak,
+                            'hwmBytes': hwm})
+    else:
         t0 = time.perf_counter()
-        pred, psp = load_mask(job['pred'])
-        gt, gsp = load_mask(job['gt'])
+        pred, psp = load_mask(w['pred'])
+        gt, gsp = load_mask(w['gt'])
         load_ms = (time.perf_counter() - t0) * 1e3
-        if 'spacing' not in opts and (gsp or psp):
-            opts['spacing'] = gsp or psp
-        rss0 = _maxrss_bytes()
-        times = []
-        doc = None
-        for it in range(warmup + repeats):
+        if 'spacing' not in base_opts and (gsp or psp):
+            base_opts['spacing'] = gsp or psp
+        for m in spec['measurements']:
+            if past_deadline():
+                results.append({'id': m['id'], 'skipped': 'time budget'})
+                continue
+            opts = dict(base_opts)
+            if m.get('losses'):
+                opts['losses'] = m['losses']
+            mem.start()
             t0 = time.perf_counter()
             doc = evaluate(pred, gt, **opts)
-            t1 = time.perf_counter()
-            if it >= warmup:
-                times.append((t1 - t0) * 1e3)
-        results.append({'id': job.get('id'), 'timesMs': times, 'loadMs': load_ms,
-                        'peakDeltaBytes': _maxrss_bytes() - rss0,
-                        'losses': to_json_safe(doc['losses']) if job.get('returnValues') else None})
-    out = json.dumps({'results': results})
+            first = (time.perf_counter() - t0) * 1e3
+            if first >= heavy:
+                times, cold = [first], True
+            else:
+                n = max(1, min(max_rep, int(budget // max(first, 1e-3))))
+                times, cold = [], False
+                for _ in range(n):
+                    t0 = time.perf_counter()
+                    doc = evaluate(pred, gt, **opts)
+                    times.append((time.perf_counter() - t0) * 1e3)
+            peak, hwm = mem.stop()
+            r = {'id': m['id'], 'timesMs': times, 'medianMs': _median(times), 'cold': cold,
+                 'loadMs': load_ms, 'peakBytes': peak, 'hwmBytes': hwm}
+            if m.get('returnValues'):
+                r['values'] = to_json_safe(doc['losses'])
+            results.append(r)
+    out = json.dumps({'info': info, 'results': results})
     if spec.get('out'):
         with open(spec['out'], 'w') as f:
             f.write(out)

@@ -15,6 +15,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import baseline  # noqa: E402
+import numpy as np  # noqa: E402
 
 GOLDEN = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, '..', '..', 'shared', 'golden')
 if not os.path.isdir(GOLDEN):
@@ -82,6 +83,76 @@ def check_case(case_dir):
     return errs
 
 
+def naive_lovasz(errors, gt):
+    order = np.argsort(-errors, kind='stable')
+    e, g = errors[order], gt[order].astype(np.float64)
+    G = g.sum()
+    inter = G - np.cumsum(g)
+    union = G + np.cumsum(1 - g)
+    jac = 1.0 - inter / union
+    jac[1:] = jac[1:] - jac[:-1]
+    return float(np.dot(e, jac))
+
+
+def self_checks():
+    """The shortcuts baseline.py takes, against the plain formulas on random inputs."""
+    rng = np.random.default_rng(7)
+    errs = []
+    for it in range(40):
+        n = int(rng.integers(1, 400))
+        e = np.round(rng.random(n), 1 if it % 2 else 6)  # ties on odd iterations
+        g = rng.random(n) < rng.random()
+        got = baseline._lovasz_sorted(e[g], e[~g])
+        want = naive_lovasz(e, g)
+        if not agree(got, want):
+            errs.append(f'lovasz merge: got {got} want {want}')
+    from scipy import ndimage as ndi
+    for it in range(12):
+        shape = (int(rng.integers(5, 40)), int(rng.integers(5, 40))) if it % 3 else (7, 9, 11)
+        sp = tuple(float(v) for v in rng.uniform(0.3, 3, len(shape)))
+        G = ndi.binary_opening(rng.random(shape) < 0.45) if it % 4 else rng.random(shape) < 0.5
+        if not G.any() or G.all():
+            continue
+        pair = baseline.Pair()
+        pair.shape, pair.spacing, pair.binary, pair.C = shape, sp, True, 2
+        pair.y = G.reshape(-1).astype(np.int32)
+        pair.p = rng.random(G.size)
+        K = baseline.Cache(pair)
+        phi = K.phi(1)
+        want = ndi.distance_transform_edt(~G, sampling=sp) * ~G - (ndi.distance_transform_edt(G, sampling=sp) - 1) * G
+        if not np.allclose(phi, want, rtol=1e-12, atol=1e-12):
+            errs.append(f'phi shortcut differs on {shape}')
+        dt = K.dt_field(1, 'B')
+        want = ndi.distance_transform_edt(G, sampling=sp) + ndi.distance_transform_edt(~G, sampling=sp)
+        if not np.allclose(dt, want, rtol=1e-12, atol=1e-12):
+            errs.append(f'dt shortcut differs on {shape}')
+        A = K.mask(1, 'A')[0]
+        if A.any():
+            crop = K.surface_distances(1)
+            K2 = baseline.Cache(pair)
+            K2.phi(1)
+            K2.dt_field(1, 'A')
+            full = K2.surface_distances(1)
+            if not (np.allclose(crop[0], full[0]) and np.allclose(crop[1], full[1])):
+                errs.append(f'cropped surface distances differ on {shape}')
+    # stable log(1 - p_c) from logits, including logits so far apart that exp underflows
+    from scipy.special import logsumexp
+    Z = rng.normal(size=(4, 50)) * 3
+    Z[:, :10] *= 400
+    pair = baseline.Pair()
+    pair.shape, pair.spacing, pair.C = (50,), (1.0,), 4
+    pair.y = rng.integers(0, 4, 50).astype(np.int32)
+    pair.Z = Z
+    pair.P = np.exp(Z - logsumexp(Z, axis=0))
+    K = baseline.Cache(pair)
+    for c in range(4):
+        want = logsumexp(np.delete(Z, c, axis=0), axis=0) - logsumexp(Z, axis=0)
+        got = K.log1m_row(c)
+        if not np.allclose(got, want, rtol=1e-10, atol=1e-12):
+            errs.append(f'log(1-p) from logits differs for channel {c}')
+    return errs
+
+
 def main():
     cases = sorted(d for d in glob.glob(os.path.join(GOLDEN, '*')) if os.path.isfile(os.path.join(d, 'case.json')))
     passed = failed = 0
@@ -101,6 +172,7 @@ def main():
             print(f'ok   {name}')
     # the CLI path too: one case through a subprocess, JSON on stdout
     d = os.path.join(GOLDEN, 'bin_prob_32')
+    cli_ok = True
     if os.path.isdir(d):
         r = subprocess.run([sys.executable, os.path.join(HERE, 'baseline.py'), os.path.join(d, 'pred.npy'),
                             os.path.join(d, 'gt.npy'), '--json'], capture_output=True, text=True)
@@ -111,8 +183,13 @@ def main():
         except Exception:
             cli_ok = False
         print(('ok  ' if cli_ok else 'FAIL') + ' (CLI subprocess, bin_prob_32)')
+    se = self_checks()
+    for e in se[:20]:
+        print(f'FAIL self-check: {e}')
+    if not se:
+        print('ok   (self-checks: Lovasz merge, EDT shortcuts, cropped surface distances)')
     print(f'{passed} passed, {failed} failed')
-    return 1 if failed else 0
+    return 1 if failed or se or not cli_ok else 0
 
 
 if __name__ == '__main__':

@@ -23,5 +23,6 @@ export async function evaluateFiles(predPath: string, gtPath: string, options: E
     predPath, targetPath: gtPath, predSpacing: pred.spacing, targetSpacing: gt.spacing,
   }, backend);
   result.timingsMs = { load: loadMs, ...result.timingsMs };
+  result.warnings.unshift(...(pred.warnings ?? []), ...(gt.warnings ?? []));
   return result;
 }

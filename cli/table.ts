@@ -11,7 +11,7 @@ export function formatNumber(v: number | undefined): string {
   return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(4) : v.toFixed(4);
 }
 
-const plain = { head: [] as string[], style: { head: [], border: [] } };
+const plain = { head: [] as string[], style: { head: [], border: [], compact: true } };
 
 /** The default terminal output: losses, the per-class breakdown, the metrics and the warnings. */
 export function renderTables(result: EvaluationResult): string {

@@ -6,10 +6,10 @@
  * classes, ignore index, spacing, focal alpha, class weights, pred scale) is passed as
  * `undefined`, so the engine applies the spec's rule exactly as the CLI does.
  */
-import { BACKENDS, LOSS_IDS, type BackendRequest, type EvaluateOptions, type LossId } from '../kernels/types.js';
+import type { EvaluateFilesOptions } from '../cli/evaluateFiles.js';
+import { BACKENDS, LOSS_IDS, type BackendRequest, type LossId } from '../kernels/types.js';
 
-/** The engine's options plus the file size guard (EvaluateFilesOptions of cli/evaluateFiles.ts). */
-export type EvaluateFilesOptions = EvaluateOptions & { maxFileBytes?: number };
+export type { EvaluateFilesOptions };
 
 /** The settings as `getConfiguration('segscope')` gives them (any may be missing or ill-typed). */
 export interface SegscopeSettings {

@@ -1,4 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { basename } from 'node:path';
 import { MaskInputError, type DecodedMask, type MaskFormat } from './types.js';
 import { decodeNpy, isNpy, DEFAULT_MAX_ELEMENTS } from './npy.js';
@@ -96,14 +97,15 @@ function humanBytes(n: number): string {
 export async function loadMaskFile(path: string, opts: LoadOptions = {}): Promise<DecodedMask> {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   if (!formatFromPath(path)) throw unknownFormat(path);
-  let size: number;
+  let st: Stats;
   try {
-    const st = await stat(path);
-    if (st.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
-    size = st.size;
+    st = await stat(path);
   } catch (e) {
     throw new MaskInputError(path, fsProblem(e));
   }
+  if (st.isDirectory()) throw new MaskInputError(path, fsProblem({ code: 'EISDIR' }));
+  if (!st.isFile()) throw new MaskInputError(path, 'not a regular file');
+  const size = st.size;
   if (size > maxBytes) {
     throw new MaskInputError(path, `the file is ${humanBytes(size)}, over the limit of ${humanBytes(maxBytes)}`);
   }

@@ -43,8 +43,9 @@ export function readNumbers(
   littleEndian: boolean,
   path: string,
 ): TypedArray {
-  // slice() copies into a fresh buffer at offset 0, so every view below is aligned.
-  const raw = bytes.slice(offset, offset + count * size);
+  // A fresh copy at offset 0, so every view below is aligned (and Buffer.slice, which does not copy, is avoided).
+  const raw = new Uint8Array(count * size);
+  raw.set(bytes.subarray(offset, offset + count * size));
   if (!littleEndian && size > 1) swapBytes(raw, size);
   const buf = raw.buffer;
   switch (`${kind}${size}`) {
@@ -78,12 +79,22 @@ export function readNumbers(
 }
 
 function swapBytes(a: Uint8Array, size: number): void {
-  const half = size >> 1;
-  for (let base = 0; base < a.length; base += size) {
-    for (let k = 0; k < half; k++) {
-      const t = a[base + k];
-      a[base + k] = a[base + size - 1 - k];
-      a[base + size - 1 - k] = t;
+  // `a` is a fresh buffer at offset 0 whose length is a multiple of size, so word views are aligned.
+  if (size === 2) {
+    const w = new Uint16Array(a.buffer, 0, a.length / 2);
+    for (let i = 0; i < w.length; i++) w[i] = ((w[i] & 0xff) << 8) | (w[i] >> 8);
+    return;
+  }
+  const w = new Uint32Array(a.buffer, 0, a.length / 4);
+  for (let i = 0; i < w.length; i++) {
+    const x = w[i];
+    w[i] = ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24);
+  }
+  if (size === 8) {
+    for (let i = 0; i < w.length; i += 2) {
+      const t = w[i];
+      w[i] = w[i + 1];
+      w[i + 1] = t;
     }
   }
 }
@@ -246,12 +257,12 @@ const UNSUPPORTED_KINDS: Record<string, string> = {
 
 /** Splits an NPY descr such as '<f4' into its kind, size and byte order; throws on anything unsupported. */
 export function parseNpyDtype(descr: string, path: string): { kind: NumericKind; size: number; littleEndian: boolean } {
+  const what = UNSUPPORTED_KINDS[descr.replace(/^[<>|=]/, '')[0]];
+  if (what) throw new MaskInputError(path, `unsupported dtype '${descr}' (${what})`);
   const m = /^([<>|=]?)([a-zA-Z?])(\d*)$/.exec(descr);
   if (!m) throw new MaskInputError(path, `unsupported dtype '${descr}'`);
   const [, order, kindChar, sizeText] = m;
   const size = Number(sizeText || '1');
-  const what = UNSUPPORTED_KINDS[kindChar];
-  if (what) throw new MaskInputError(path, `unsupported dtype '${descr}' (${what})`);
   const kind = kindChar === '?' ? 'b' : kindChar;
   const ok =
     (kind === 'b' && size === 1) ||

@@ -101,7 +101,19 @@ interface Job {
 /** Loss curves of a prepared pair (see the module comment). */
 export async function computeCurves(pair: PreparedPair, options: CurveOptions = {}): Promise<CurveSet[]> {
   const wanted = [...new Set((options.losses ?? CURVE_LOSSES).map((id) => (id === 'cce' ? 'bce' : id)))] as LossId[];
-  const params = resolveParams({ ...(options.evaluate ?? {}), losses: wanted, includeBackground: false }, true, 2);
+  // Every point is a binary pair: per-class settings of a multi-class evaluation do not carry over.
+  const given = options.evaluate ?? {};
+  const params = resolveParams(
+    {
+      ...given,
+      losses: wanted,
+      includeBackground: false,
+      classWeights: pair.binary ? given.classWeights : undefined,
+      focalAlpha: pair.binary ? given.focalAlpha : undefined,
+    },
+    true,
+    2,
+  );
   const mode: CurveSet['mode'] = pair.pred.kind === 'labels' ? 'morphology' : 'threshold';
   const xs = mode === 'threshold' ? thresholds(options.steps ?? 21) : offsets(options.k ?? 5);
   const N = pair.size;

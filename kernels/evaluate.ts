@@ -90,7 +90,7 @@ export async function evaluatePrepared(
       if (pair.binary) {
         losses.lovasz = lovaszHinge(pair, planes, sums.count);
       } else {
-        const l = lovaszSoftmax(pair, planes, sums.count);
+        const l = lovaszSoftmax(pair, planes, sums);
         losses.lovasz = l.value;
         for (const [c, v] of l.perClass) put(c, 'lovasz', v);
       }

@@ -20,7 +20,7 @@ export const OVERLAY_MAX_SIDE = 512;
 export interface OverlayRequest {
   /** the class to show; default: the first foreground class present in the ground truth */
   class?: number;
-  /** 3D: the slice axis (default 0) and index (default: the slice of the Hausdorff point) */
+  /** 3D: the slice axis (default 0) and index (default: the middle of the ground truth's extent along the axis) */
   axis?: SliceAxis;
   index?: number;
   /** largest grid side (default {@link OVERLAY_MAX_SIDE}) */
@@ -103,7 +103,7 @@ export class OverlayComputer {
       sdf = new Array(rows);
       for (let i = 0; i < rows; i++) {
         const row = new Array<number>(cols);
-        for (let j = 0; j < cols; j++) row[j] = f.phi[at(i * stride, j * stride)];
+        for (let j = 0; j < cols; j++) row[j] = round3(f.phi[at(i * stride, j * stride)]);
         sdf[i] = row;
       }
     }
@@ -160,7 +160,7 @@ export class OverlayComputer {
       spacing,
       grid: { rows, cols, stride },
       sdf,
-      sdfRange: f.phi ? f.phiRange : [0, 0],
+      sdfRange: f.phi ? [round3(f.phiRange[0]), round3(f.phiRange[1])] : [0, 0],
       predContour,
       gtContour,
       errors,
@@ -205,14 +205,22 @@ export class OverlayComputer {
   }
 }
 
+/** φ for display, rounded to 0.001 spacing units (keeps the message small; -0 becomes 0). */
+function round3(v: number): number {
+  return Math.round(v * 1000) / 1000 + 0;
+}
+
 /** One overlay without keeping a cache. */
 export function computeOverlay(pair: PreparedPair, request: OverlayRequest = {}): OverlayData {
   return new OverlayComputer(pair).overlay(request);
 }
 
+/**
+ * The default slice along `axis`: the middle of the ground truth's extent (else the prediction's,
+ * else the middle of the axis), where the structure is usually largest. The Hausdorff point's own
+ * slice is `worst.at[axis]` (the panel offers a button to go there).
+ */
 function defaultIndex(f: ClassFields, shape: number[], axis: number): number {
-  if (f.worst) return f.worst.at[axis];
-  // The middle of the ground truth's (else the prediction's) extent along the axis, else the middle.
   const strides = stridesOf(shape);
   for (const mask of [f.gt, f.pred]) {
     let lo = Infinity;
@@ -326,8 +334,8 @@ export function contours(mask: Uint8Array, rows: number, cols: number, scale = 1
         case 4: case 11: link(top, right); break;
         case 6: case 9: link(top, bottom); break;
         case 7: case 8: link(left, top); break;
-        case 5: link(left, top); link(bottom, right); break; // tr, bl on: separate corners
-        case 10: link(top, right); link(left, bottom); break; // tl, br on: separate corners
+        case 5: link(top, right); link(left, bottom); break; // tr, bl on: cut each corner off
+        case 10: link(left, top); link(bottom, right); break; // tl, br on: cut each corner off
       }
     }
   }

@@ -8,7 +8,13 @@
  * Plotly adds its own CSS rules at load time into `<style id="plotly.js-style-global">`, creating
  * the element if missing (a CSP violation without the nonce). The page provides that element
  * with the nonce, so Plotly only inserts rules into it through the CSSOM, which the CSP allows.
+ * The strict bundle also carries MapLibre, which appends a <style> of its CSS at load unless an
+ * element with its id exists: an empty one with the nonce is provided (no map traces are used).
+ * A Plotly upgrade that changes that id shows up as a CSP violation in test/webview/panel.test.ts.
  */
+
+/** The id under which plotly.js-strict-dist-min's MapLibre injects its stylesheet (4.1.x). */
+export const MAPLIBRE_STYLE_ID = '9f215cf04c5486422605d13261cb87401f4e7763b6296af81e98efbc0130da53';
 
 export interface PanelHtmlOptions {
   /** `webview.cspSource` */
@@ -55,6 +61,7 @@ export function renderPanelHtml(options: PanelHtmlOptions): string {
 <title>${title}</title>
 <link rel="stylesheet" href="${escapeAttr(styleUri)}">
 <style id="plotly.js-style-global" nonce="${n}"></style>
+<style id="${MAPLIBRE_STYLE_ID}" nonce="${n}"></style>
 </head>
 <body data-rendered="false">
 <header class="toolbar" role="toolbar" aria-label="Results">

@@ -22,19 +22,45 @@ import type { EvaluationResult, LossId } from '../kernels/types.js';
 /** A number as the CLI's JSON writes it: finite numbers as numbers, the rest as strings. */
 export type JsonNumber = number | 'Infinity' | '-Infinity' | 'NaN';
 
-/** `T` with every number replaced by a {@link JsonNumber} (the JSON document's form). */
-export type Jsonified<T> = T extends number
-  ? JsonNumber
-  : T extends string | boolean | null | undefined
-    ? T
-    : T extends readonly (infer U)[]
-      ? Jsonified<U>[]
-      : T extends object
-        ? { [K in keyof T]: Jsonified<T[K]> }
-        : T;
+/** A per-class entry of `perClass`: the class index and that class's term of each loss. */
+export interface ClassEntryJson {
+  class: number;
+  [loss: string]: JsonNumber;
+}
 
-/** The CLI's `--json` document (cli.md): an {@link EvaluationResult} with non-finite numbers as strings. */
-export type EvaluationJson = Jsonified<EvaluationResult>;
+/** A per-class entry of `metrics.perClass`. */
+export interface MetricsClassEntryJson {
+  class: number;
+  dice: JsonNumber;
+  iou: JsonNumber;
+  precision: JsonNumber;
+  recall: JsonNumber;
+  tp: number;
+  fp: number;
+  fn: number;
+}
+
+/**
+ * The CLI's `--json` document (cli.md): an {@link EvaluationResult} with the numbers that may be
+ * non-finite written as {@link JsonNumber}s.
+ */
+export interface EvaluationJson {
+  prediction: EvaluationResult['prediction'];
+  target: EvaluationResult['target'];
+  binary: boolean;
+  classes: number;
+  spacing: number[];
+  losses: Partial<Record<LossId, JsonNumber>>;
+  perClass: ClassEntryJson[];
+  metrics: {
+    pixelAccuracy: JsonNumber;
+    perClass: MetricsClassEntryJson[];
+    meanForeground: { dice: JsonNumber; iou: JsonNumber; precision: JsonNumber; recall: JsonNumber };
+  };
+  warnings: string[];
+  backend: EvaluationResult['backend'];
+  timingsMs: Record<string, JsonNumber>;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Panel details: what the panel shows beyond the JSON document
@@ -76,7 +102,8 @@ export interface OverlayData {
    * Ground-truth signed distance of the class, in spacing units, [rows][cols]: the boundary
    * loss's map φ = edt(¬G)·¬G − (edt(G) − 1)·G (losses.md, `boundary`): positive outside the
    * ground truth, ≤ 0 inside. Computed on the whole array (3D distances for volumes), then sliced.
-   * `null` when the ground truth of this class is empty or fills the array (φ is then 0 everywhere).
+   * Values are rounded to 0.001. `null` when the ground truth of this class is empty or fills the
+   * array (φ is then 0 everywhere).
    */
   sdf: number[][] | null;
   /** min and max of `sdf` (for a symmetric colour scale); [0, 0] when `sdf` is null */

@@ -1,5 +1,5 @@
 import type { ClassPlanes } from '../classPlanes.js';
-import type { PreparedPair } from '../types.js';
+import type { PixelSums, PreparedPair } from '../types.js';
 
 /**
  * Σ_k e_k · lovasz_grad(g)_k for errors sorted descending, given the errors of the
@@ -36,17 +36,27 @@ export function lovaszFromGroups(fgErrors: Float64Array, bgErrors: Float64Array,
   return loss;
 }
 
-/** Multi-class Lovász-Softmax over the classes present in the target ('present'). */
-export function lovaszSoftmax(pair: PreparedPair, planes: ClassPlanes, counts: Float64Array): { value: number; perClass: Map<number, number> } {
+/**
+ * Multi-class Lovász-Softmax over the classes present in the target ('present').
+ * With a hard label-map prediction every error is 0 or 1: sorted descending, the FP + FN unit
+ * errors come first and the sum telescopes to J after them, 1 − TP / (TP + FP + FN).
+ */
+export function lovaszSoftmax(pair: PreparedPair, planes: ClassPlanes, sums: PixelSums): { value: number; perClass: Map<number, number> } {
   const { size: N, classes: C, target } = pair;
-  const p = new Float64Array(N);
+  const counts = sums.count;
+  const p = new Float64Array(pair.pred.kind === 'labels' ? 0 : N);
   const perClass = new Map<number, number>();
   let total = 0;
   for (let c = 0; c < C; c++) {
     if (counts[c] === 0) continue;
+    if (pair.pred.kind === 'labels') {
+      const value = 1 - sums.hardTp[c] / (sums.hardTp[c] + sums.hardFp[c] + sums.hardFn[c]);
+      perClass.set(c, value);
+      total += value;
+      continue;
+    }
     planes.probability(c, p);
-    let valid = 0;
-    for (let i = 0; i < N; i++) if (target[i] >= 0) valid++;
+    const valid = sums.n;
     const fg = new Float64Array(counts[c]);
     const bg = new Float64Array(valid - counts[c]);
     let a = 0;

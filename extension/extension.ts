@@ -1,0 +1,77 @@
+/**
+ * SegScope's VS Code side: the `segscope.evaluatePair` command, one results panel per mask pair
+ * (restored after a window reload by a WebviewPanelSerializer), and a small API for tests and
+ * other extensions (`vscode.extensions.getExtension('segscope.segscope').exports`).
+ */
+import * as vscode from 'vscode';
+import { PanelManager, VIEW_TYPE, type PanelSnapshot } from './panel.js';
+import { resolvePair, selectedFiles } from './pairCommand.js';
+
+export interface SegscopeApi {
+  /** Evaluate an ordered pair (paths or URIs) in its panel; resolves when the evaluation is over. */
+  evaluate(pred: string | vscode.Uri, gt: string | vscode.Uri): Promise<PanelSnapshot>;
+  /** The open panels. */
+  panels(): PanelSnapshot[];
+  /** Resolves with the panel of the pair once `predicate` holds (checked on every change), or rejects after `timeoutMs`. */
+  waitFor(predicate: (p: PanelSnapshot) => boolean, timeoutMs?: number): Promise<PanelSnapshot>;
+}
+
+let manager: PanelManager | undefined;
+
+const pathOf = (x: string | vscode.Uri) => (typeof x === 'string' ? x : x.fsPath);
+
+export function activate(context: vscode.ExtensionContext): SegscopeApi {
+  const log = vscode.window.createOutputChannel('SegScope');
+  const panels = new PanelManager(context, log);
+  manager = panels;
+  context.subscriptions.push(log, panels);
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('segscope.evaluatePair', async (...args: unknown[]): Promise<PanelSnapshot | undefined> => {
+      const files = selectedFiles(args);
+      const pair = await resolvePair(files);
+      if (!pair) return undefined;
+      log.appendLine(`pair: prediction ${pair.pred}, ground truth ${pair.gt} (${pair.reason})`);
+      const panel = await panels.open(pair.pred, pair.gt);
+      return panel.snapshot();
+    }),
+    vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
+      async deserializeWebviewPanel(webviewPanel: vscode.WebviewPanel, state: unknown) {
+        await panels.restore(webviewPanel, state);
+      },
+    }),
+  );
+
+  const api: SegscopeApi = {
+    async evaluate(pred, gt) {
+      const panel = await panels.open(pathOf(pred), pathOf(gt));
+      return panel.snapshot();
+    },
+    panels: () => panels.all().map((p) => p.snapshot()),
+    waitFor(predicate, timeoutMs = 60000) {
+      return new Promise((resolve, reject) => {
+        const check = () => panels.all().map((p) => p.snapshot()).find(predicate);
+        const now = check();
+        if (now) return resolve(now);
+        const timer = setTimeout(() => {
+          sub.dispose();
+          reject(new Error(`SegScope: timed out after ${timeoutMs} ms; panels: ${JSON.stringify(api.panels().map((p) => ({ ...p, result: p.result ? '…' : undefined })))}`));
+        }, timeoutMs);
+        const sub = panels.onDidChange(() => {
+          const hit = check();
+          if (hit) {
+            clearTimeout(timer);
+            sub.dispose();
+            resolve(hit);
+          }
+        });
+      });
+    },
+  };
+  return api;
+}
+
+export function deactivate(): void {
+  manager?.dispose();
+  manager = undefined;
+}
