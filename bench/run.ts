@@ -89,6 +89,7 @@ interface MeasureResult {
   loadMs?: number;
   withLoadMs?: number;
   wallMs?: number;
+  mode?: string;
 }
 
 interface ChildOutput {
@@ -163,25 +164,37 @@ async function childMain(specPath: string): Promise<void> {
   const w = spec.workload;
 
   if (w.kind === 'batch') {
+    // the folder-vs-folder batch mode (worker threads) when cli/batch.ts has it, else the CLI's
+    // per-pair pipeline (cli/evaluateFiles.ts) over the folder, sequentially
     const batchPath = join(ROOT, 'cli', 'batch.ts');
     const m = spec.measurements[0];
-    if (!existsSync(batchPath)) {
-      out.results.push({ id: m.id, skipped: 'cli/batch.ts (evaluateFolders) is not there yet' });
-      return write();
-    }
-    const mod = (await import(pathToFileURL(batchPath).href)) as {
-      evaluateFolders?: (p: string, g: string, o: EvaluateOptions, b: { workers: number }) => Promise<unknown>;
-    };
-    if (typeof mod.evaluateFolders !== 'function') {
-      out.results.push({ id: m.id, skipped: 'cli/batch.ts exports no evaluateFolders' });
-      return write();
+    const options: EvaluateOptions = { ...spec.options, backend: spec.impl as EvaluateOptions['backend'] };
+    const names = readdirSync(w.predDir).filter((n) => !n.startsWith('.')).sort();
+    let evaluateFolders: ((p: string, g: string, o: EvaluateOptions, b: { workers: number }) => Promise<unknown>) | undefined;
+    if (existsSync(batchPath)) {
+      const mod = (await import(pathToFileURL(batchPath).href)) as { evaluateFolders?: typeof evaluateFolders };
+      evaluateFolders = typeof mod.evaluateFolders === 'function' ? mod.evaluateFolders : undefined;
     }
     try {
-      mem.start();
-      const t0 = performance.now();
-      await mod.evaluateFolders(w.predDir, w.gtDir, { ...spec.options, backend: spec.impl as EvaluateOptions['backend'] }, { workers: w.workers });
-      const wallMs = performance.now() - t0;
-      out.results.push({ id: m.id, wallMs, pairs: readdirSync(w.predDir).length, ...mem.stop() });
+      if (evaluateFolders) {
+        mem.start();
+        const t0 = performance.now();
+        await evaluateFolders(w.predDir, w.gtDir, options, { workers: w.workers });
+        out.results.push({ id: m.id, mode: `evaluateFolders, ${w.workers} workers`, wallMs: performance.now() - t0, pairs: names.length, pairsDone: names.length, ...mem.stop() });
+      } else {
+        const { evaluateFiles } = await import('../cli/evaluateFiles.js');
+        await evaluateFiles(join(w.predDir, names[0]), join(w.gtDir, names[0]), options); // warm-up
+        mem.start();
+        const t0 = performance.now();
+        let done = 0;
+        let used = '';
+        for (const name of names) {
+          if (pastDeadline()) break;
+          used = (await evaluateFiles(join(w.predDir, name), join(w.gtDir, name), options)).backend;
+          done++;
+        }
+        out.results.push({ id: m.id, mode: 'evaluateFiles per pair, sequential (cli/batch.ts evaluateFolders is not there)', wallMs: performance.now() - t0, pairs: names.length, pairsDone: done, backend: used, ...mem.stop() });
+      }
     } catch (e) {
       out.results.push({ id: m.id, error: String((e as Error).message ?? e).slice(0, 300) });
     }
@@ -576,6 +589,8 @@ interface Config {
   w4: [number, number];
   policy: Policy;
   budgetS: number;
+  /** time cap per W4 pass (pairs beyond it are extrapolated) */
+  w4CapS?: number;
 }
 
 const FULL: Config = {
@@ -586,6 +601,7 @@ const FULL: Config = {
   w4: [200, 512],
   policy: { budgetMs: 2000, maxRepeats: 5, heavyMs: 1500, warmupPairs: 3 },
   budgetS: 510,
+  w4CapS: 25,
 };
 
 const QUICK: Config = {
@@ -677,6 +693,8 @@ interface Job {
   workload: Workload;
   impl: string; // 'numpy' | backend | 'batch:<backend>'
   measurements: Measurement[];
+  /** at most this many seconds for the job (a W4 pass stops there and is extrapolated) */
+  capS?: number;
 }
 
 function runProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv, killAfterMs: number): Promise<{ code: number | null; stderr: string; killed: boolean }> {
@@ -748,37 +766,44 @@ async function runJob(job: Job, dir: string, cfg: Config, deadline: number, seq:
 
 const lastLine = (s: string) => s.trim().split('\n').filter(Boolean).slice(-1)[0]?.slice(0, 200) ?? '';
 
-function planJobs(workloads: Workload[], impls: string[], baseline: boolean): Job[] {
+function planJobs(workloads: Workload[], impls: string[], baseline: boolean, w4CapS: number | undefined): Job[] {
   const jobs: Job[] = [];
   const all = (w: Workload): Measurement => ({ id: 'all', losses: w.id === 'W3' ? w.losses : null, returnValues: true });
   const per = (w: Workload, ls: LossId[]): Measurement[] => ls.map((l) => ({ id: l, losses: [l] }));
   const others = impls.filter((b) => b !== 'reference');
-  // tier 1: the headline, all losses: baseline and reference on every workload (W4: per-pair pass + batch mode)
-  for (const w of workloads) {
+  const arrays = workloads.filter((w) => w.id !== 'W4');
+  const w4 = workloads.find((w) => w.id === 'W4');
+  const perLossOrder = ['W1', 'W3', 'W2'].flatMap((id) => arrays.filter((w) => w.id === id));
+  // 1: all losses together on the array workloads, baseline and every backend
+  for (const w of arrays) {
     if (baseline) jobs.push({ tier: 1, workload: w, impl: 'numpy', measurements: [all(w)] });
-    if (impls.includes('reference')) jobs.push({ tier: 1, workload: w, impl: 'reference', measurements: [all(w)] });
-    if (w.id === 'W4') jobs.push({ tier: 1, workload: w, impl: `batch:${impls.includes('reference') ? 'auto' : impls[0]}`, measurements: [{ id: 'batch', losses: null }] });
+    for (const b of impls) jobs.push({ tier: 1, workload: w, impl: b, measurements: [all(w)] });
   }
-  // tier 2: every loss alone, baseline and reference
-  for (const w of workloads) {
-    if (w.id === 'W4') continue;
-    if (baseline) jobs.push({ tier: 2, workload: w, impl: 'numpy', measurements: per(w, w.losses) });
-    if (impls.includes('reference')) jobs.push({ tier: 2, workload: w, impl: 'reference', measurements: per(w, w.losses) });
+  // 2: the PNG folders: baseline, reference, and the CLI pipeline (batch mode) with --backend auto
+  if (w4) {
+    if (baseline) jobs.push({ tier: 2, workload: w4, impl: 'numpy', measurements: [all(w4)], capS: w4CapS });
+    if (impls.includes('reference')) jobs.push({ tier: 2, workload: w4, impl: 'reference', measurements: [all(w4)], capS: w4CapS });
+    jobs.push({ tier: 2, workload: w4, impl: 'batch:auto', measurements: [{ id: 'batch', losses: null }], capS: w4CapS });
   }
-  // tier 3: all losses on the gpu.js backends
-  for (const b of others) for (const w of workloads) jobs.push({ tier: 3, workload: w, impl: b, measurements: [all(w)] });
-  // tier 4: losses whose per-pixel work runs on the backend, alone
+  // 3: every loss alone, baseline and reference
+  for (const w of perLossOrder) {
+    if (baseline) jobs.push({ tier: 3, workload: w, impl: 'numpy', measurements: per(w, w.losses) });
+    if (impls.includes('reference')) jobs.push({ tier: 3, workload: w, impl: 'reference', measurements: per(w, w.losses) });
+  }
+  // 4: the PNG folders on the gpu.js backends
+  if (w4) for (const b of others) jobs.push({ tier: 4, workload: w4, impl: b, measurements: [all(w4)], capS: w4CapS });
+  // 5: losses whose per-pixel sums run on the backend, alone, on the gpu.js backends
   for (const b of others) {
-    for (const w of workloads) {
+    for (const w of perLossOrder) {
       const ls = w.losses.filter((l) => !HOST_PATH_LOSSES.includes(l));
-      if (w.id !== 'W4' && ls.length) jobs.push({ tier: 4, workload: w, impl: b, measurements: per(w, ls) });
+      if (ls.length) jobs.push({ tier: 5, workload: w, impl: b, measurements: per(w, ls) });
     }
   }
-  // tier 5: host-path losses alone on the gpu.js backends (same TypeScript code as reference)
+  // 6: Lovasz and the distance losses alone on the gpu.js backends (the same host code as reference)
   for (const b of others) {
-    for (const w of workloads) {
+    for (const w of perLossOrder) {
       const ls = w.losses.filter((l) => HOST_PATH_LOSSES.includes(l));
-      if (w.id !== 'W4' && ls.length) jobs.push({ tier: 5, workload: w, impl: b, measurements: per(w, ls) });
+      if (ls.length) jobs.push({ tier: 6, workload: w, impl: b, measurements: per(w, ls) });
     }
   }
   return jobs;
@@ -874,13 +899,20 @@ function report(workloads: Workload[], impls: string[], results: Results, unavai
   L('`python3 bench/check_baseline.py`. SegScope is called in-process through `kernels/evaluate.ts` `evaluate()` with');
   L('`kernels/backendFor.ts`; both sides exclude file loading (W4 also reports it), both compute the metrics block too.');
   L();
-  L('Method: each workload x implementation x tier runs in a fresh child process. Per measurement: one warm-up run,');
-  L(`then ${cfg.policy.maxRepeats === 1 ? 'one timed run' : `the median of up to ${cfg.policy.maxRepeats} timed runs (as many as fit in ${cfg.policy.budgetMs / 1000} s)`}; a warm-up that took`);
-  L(`${cfg.policy.heavyMs < 1e9 ? `${cfg.policy.heavyMs / 1000} s or more` : '(never, in this mode)'} is the only sample (¹, cold, includes JIT/kernel compilation). Peak memory = growth of the child's`);
-  L('RSS high-water mark (VmHWM, reset through /proc/self/clear_refs after a GC) over the measurement, in MiB, on');
-  L('top of the loaded inputs. `(N.Nx)` = SegScope time / numpy time (below 1 means SegScope is faster). The numpy');
-  L('child runs without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE. Measurements run in priority tiers against a deadline');
-  L(`(${cfg.budgetS} s) so the whole run stays under 10 minutes on this machine: — = cut by the deadline, · = not measured.`);
+  const p = cfg.policy;
+  L('Method: each workload x implementation x tier runs in a fresh child process that loads the inputs once, outside');
+  L('every timed span. Per measurement: one warm-up run, then ' + (p.maxRepeats === 1
+    ? 'one timed run.'
+    : `the median of up to ${p.maxRepeats} timed runs (as many as fit in ${p.budgetMs / 1000} s); a warm-up that took ${p.heavyMs / 1000} s or more is the only sample (¹: one cold run, including JIT and kernel compilation).`));
+  L("Peak memory = growth of the child's RSS high-water mark (VmHWM, reset through /proc/self/clear_refs after a GC;");
+  L('malloc_trim in Python) over the measurement, in MiB, on top of the loaded inputs. `(N.Nx)` = SegScope time /');
+  L('numpy time: below 1 SegScope is faster. The numpy child runs without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE.');
+  L(`Measurements run in priority tiers against a deadline (${cfg.budgetS} s after the start) so the whole run stays`);
+  L('under 10 minutes on a 2-core machine: (1) all losses on W1-W3, numpy and every backend; (2) W4: numpy, reference');
+  L(`and the CLI pipeline${cfg.w4CapS ? `, each pass capped at ${cfg.w4CapS} s and extrapolated to all pairs` : ''}; (3) every loss alone, numpy and reference;`);
+  L('(4) W4 on the gpu.js backends; (5) losses whose per-pixel sums run on the backend, alone, on the gpu.js backends;');
+  L('(6) Lovász and the distance losses alone on the gpu.js backends (the same host TypeScript code as');
+  L('reference: only the per-pixel sums move to gpu.js). — = cut by the deadline, · = not measured.');
   L();
   if (autoBackend) L(`\`--backend auto\` resolves to \`${autoBackend}\` in a plain process here (no X display).`);
   for (const [b, why] of unavailable) L(`- \`${b}\` not measured: ${why}`);
@@ -920,16 +952,22 @@ function report(workloads: Workload[], impls: string[], results: Results, unavai
       if (batch) {
         const r = batch[1].get('batch');
         let s: string;
-        if (!r) s = '·';
-        else if (r.skipped) s = `not measured: ${r.skipped}`;
+        if (!r) s = 'not measured';
+        else if (r.skipped) s = `not measured (${r.skipped})`;
         else if (r.error) s = `error: ${r.error}`;
         else {
-          s = `${fmtMs(r.wallMs!)} wall for ${r.pairs} pairs, ${cpus().length} workers, decoding included, ${fmtMiB(r.peakBytes!)} MiB peak growth`;
+          const done = r.pairsDone ?? r.pairs ?? 0;
+          const total = r.pairs ?? done;
+          const wall = done && done < total ? (r.wallMs! * total) / done : r.wallMs!;
+          s = `${r.mode}: ${fmtMs(wall)} wall for ${total} pairs${done < total ? ` (extrapolated from ${done})` : ''}, decoding included, backend ${r.backend ?? batch[0].slice(6)}, ${fmtMiB(r.peakBytes!)} MiB peak growth`;
           const nb = npAll?.withLoadMs;
-          if (nb !== undefined) s += ` (${fmtRatio(r.wallMs! / nb)} of numpy's sequential with-load time)`;
+          if (nb !== undefined && !npAll?.skipped) {
+            const bd = npAll!.pairsDone ?? total;
+            s += ` (${fmtRatio(wall / (bd && bd < total ? (nb * total) / bd : nb))} numpy's sequential with-load time)`;
+          }
         }
         L();
-        L(`Folder-vs-folder batch mode (\`cli/batch.ts\` \`evaluateFolders\`, backend ${batch[0].slice(6)}): ${s}.`);
+        L(`CLI pipeline over the folders (\`--backend ${batch[0].slice(6)}\`): ${s}.`);
       }
       L();
       continue;
@@ -986,7 +1024,7 @@ async function main(): Promise<void> {
   try {
     const workloads = generate(cfg, dir, args.only);
     const deadline = t0 + cfg.budgetS * 1000;
-    let jobs = planJobs(workloads, impls, args.baseline);
+    let jobs = planJobs(workloads, impls, args.baseline, cfg.w4CapS);
     if (cfg.quick) jobs = mergeJobs(jobs); // no deadline pressure: one child per workload x implementation
     const results: Results = new Map();
     const unavailable = new Map<string, string>();
@@ -1015,7 +1053,8 @@ async function main(): Promise<void> {
         continue;
       }
       const t = Date.now();
-      const r = await runJob(job, dir, cfg, deadline, seq++);
+      const jobDeadline = job.capS ? Math.min(deadline, Date.now() + job.capS * 1000) : deadline;
+      const r = await runJob(job, dir, cfg, jobDeadline, seq++);
       if (r.unavailable) {
         unavailable.set(job.impl, r.unavailable);
         console.log(`  ${job.impl}: unavailable (${r.unavailable})`);
@@ -1026,7 +1065,7 @@ async function main(): Promise<void> {
       const summary = r.results.map((m) => {
         if (m.skipped) return `${m.id} skipped`;
         if (m.error) return `${m.id} ERROR ${m.error}`;
-        if (m.wallMs !== undefined) return `${m.id} ${fmtMs(m.wallMs)}`;
+        if (m.wallMs !== undefined) return `${m.id} ${fmtMs(m.wallMs)} (${m.mode}, ${m.pairsDone}/${m.pairs} pairs)`;
         if (m.computeMs !== undefined) return `${m.id} ${fmtMs(m.computeMs)} compute, ${fmtMs(m.withLoadMs!)} with load (${m.pairsDone}/${m.pairs} pairs)`;
         const base = results.get(job.workload.id)?.get('numpy')?.get(m.id)?.medianMs;
         return `${m.id} ${fmtMs(m.medianMs!)}${m.cold ? '¹' : ''}${base && job.impl !== 'numpy' ? ` (${fmtRatio(m.medianMs! / base)})` : ''}`;

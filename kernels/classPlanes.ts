@@ -7,6 +7,7 @@ import type { PreparedPair } from './types.js';
  */
 export class ClassPlanes {
   private lse: Float64Array | null = null;
+  private hard: Int32Array | null = null;
 
   constructor(private readonly pair: PreparedPair) {}
 
@@ -32,23 +33,36 @@ export class ClassPlanes {
     return out;
   }
 
-  /** The hard mask used by the distance measures: argmax (multi-class), p > 0.5 (binary), ignored pixels off. */
-  hardMask(c: number, out: Uint8Array): Uint8Array {
+  /**
+   * The hard label map the distance measures and metrics read: argmax (multi-class), p > 0.5
+   * (binary), the label itself (label maps); -1 on ignored pixels, which are background in every hard mask.
+   */
+  hardLabels(): Int32Array {
+    if (this.hard) return this.hard;
     const { pred, size: N, classes: C, target } = this.pair;
+    const out = new Int32Array(N);
     if (pred.kind === 'binary') {
       const cut = pred.logits ? 0 : 0.5;
-      for (let i = 0; i < N; i++) out[i] = target[i] >= 0 && (pred.values[i] > cut) === (c === 1) ? 1 : 0;
+      for (let i = 0; i < N; i++) out[i] = target[i] < 0 ? -1 : pred.values[i] > cut ? 1 : 0;
     } else if (pred.kind === 'labels') {
-      for (let i = 0; i < N; i++) out[i] = target[i] >= 0 && pred.labels[i] === c ? 1 : 0;
+      for (let i = 0; i < N; i++) out[i] = target[i] < 0 ? -1 : pred.labels[i];
     } else {
       const v = pred.values;
       for (let i = 0; i < N; i++) {
         let best = 0;
         let bestV = v[i];
         for (let k = 1; k < C; k++) if (v[k * N + i] > bestV) { bestV = v[k * N + i]; best = k; }
-        out[i] = target[i] >= 0 && best === c ? 1 : 0;
+        out[i] = target[i] < 0 ? -1 : best;
       }
     }
+    this.hard = out;
+    return out;
+  }
+
+  /** The hard mask of class c (see hardLabels). */
+  hardMask(c: number, out: Uint8Array): Uint8Array {
+    const hard = this.hardLabels();
+    for (let i = 0; i < out.length; i++) out[i] = hard[i] === c ? 1 : 0;
     return out;
   }
 

@@ -1,4 +1,5 @@
 import type { NdArray } from '../formats/types.js';
+import { classBoxes } from './classBoxes.js';
 import { ClassPlanes } from './classPlanes.js';
 import { classDistanceTerms, type ClassDistanceTerms } from './losses/distanceLosses.js';
 import { lovaszHinge, lovaszSoftmax } from './losses/lovasz.js';
@@ -105,7 +106,8 @@ export async function evaluatePrepared(
   };
   if (request.boundary || request.hausdorffDt || request.surface) {
     await timed('distances', () => {
-      const terms: ClassDistanceTerms[] = foreground.map((c) => classDistanceTerms(pair, planes, c, request, sums.n));
+      const boxes = classBoxes(planes.hardLabels(), pair.target, pair.shape, C, 1);
+      const terms: ClassDistanceTerms[] = foreground.map((c) => classDistanceTerms(pair, planes, c, request, sums.n, boxes[c]));
       const reduce = (id: LossId, key: keyof ClassDistanceTerms) => {
         const values = terms.map((t) => t[key]!);
         losses[id] = mean(values);

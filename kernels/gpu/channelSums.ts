@@ -3,8 +3,7 @@
  * kernel per chunk whose threads cover (tile, class, row), so every class streams over its own plane.
  *
  * Logits first go through a per-pixel prep kernel (the max, the logsumexp and log(1 - p_max)), so
- * no class needs more than its own plane; a gpu.js pipeline runs prep and sums with the planes
- * uploaded once and the prep output kept on the device.
+ * no class needs more than its own plane and logsumexp is computed once per pixel, not per class.
  */
 import type { GPU } from 'gpu.js';
 import type { PixelSums } from '../types.js';
@@ -21,30 +20,27 @@ export interface ChannelInput {
   target: Int32Array;
 }
 
-/** prep (3 quantities per pixel) then sums, as one pipeline: (planes, target, gamma) => partials. */
-function buildLogitPipeline(gpu: GPU, backend: GpuBackend, classes: number, chunk: Chunk): KernelCall {
+/**
+ * prep (3 quantities per pixel) then sums: (planes, target, gamma) => partials. On the GL-type
+ * backends the prep output stays on the device as a texture (gpu.js `pipeline: true`; mutable, as
+ * each call consumes it before the next overwrites it); the CPU backends pass plain arrays.
+ */
+function buildLogitChain(gpu: GPU, backend: GpuBackend, classes: number, chunk: Chunk): KernelCall {
   const constants = { tileSize: TILE_SIZE, chunkLength: chunk.chunkLength, classes };
-  const prep = gpu.createKernel(CHANNEL_LOGIT_PREP,
-    kernelSettings(backend, [3 * chunk.chunkLength], constants)) as unknown as KernelCall;
+  const onDevice = backend === 'headlessgl' || backend === 'webgpu';
+  const prep = gpu.createKernel(CHANNEL_LOGIT_PREP, {
+    ...kernelSettings(backend, [3 * chunk.chunkLength], constants), pipeline: onDevice, immutable: false,
+  }) as unknown as KernelCall;
   const sums = gpu.createKernel(CHANNEL_LOGIT_SUMS,
     kernelSettings(backend, [chunk.tiles, classes, 2], constants)) as unknown as KernelCall;
-  if (process.env.SEGSCOPE_GPU_DIRECT) {
-    const resident = backend === 'headlessgl' || backend === 'webgpu';
-    const prep2 = gpu.createKernel(CHANNEL_LOGIT_PREP,
-      { ...kernelSettings(backend, [3 * chunk.chunkLength], constants), pipeline: resident, immutable: false }) as unknown as KernelCall;
-    return async (planes: unknown, target: unknown, gamma: unknown) => sums(planes, target, await prep2(planes), gamma);
-  }
-  const pipeline = gpu.createPipeline(function logitPipeline(planes: unknown, target: unknown, gamma: unknown) {
-    return sums(planes, target, prep(planes), gamma);
-  } as never);
-  return pipeline as unknown as KernelCall;
+  return async (planes: unknown, target: unknown, gamma: unknown) => sums(planes, target, await prep(planes), gamma);
 }
 
 async function chunkKernel(backend: GpuBackend, input: ChannelInput, chunk: Chunk): Promise<KernelCall> {
   const C = input.classes;
   if (input.logits) {
     return cachedBuild(backend, `channels:logits:C${C}:${chunk.tiles}`,
-      (gpu) => buildLogitPipeline(gpu, backend, C, chunk));
+      (gpu) => buildLogitChain(gpu, backend, C, chunk));
   }
   return cachedKernel(backend, `channels:probabilities:C${C}:${chunk.tiles}`, CHANNEL_PROBABILITY_SUMS,
     kernelSettings(backend, [chunk.tiles, C, 2], { tileSize: TILE_SIZE, chunkLength: chunk.chunkLength }));

@@ -1,67 +1,86 @@
 /**
  * The exact integer part of the pixel sums, on the host: n, count, hard TP/FP/FN and correct from
  * the hard prediction (binary: p > 0.5 or z > 0; channels: argmax over the original values, first
- * maximum wins; labels: the label). Done here, not in float32 kernels, so near-ties of float64
- * inputs that float32 cannot tell apart still break as the reference breaks them.
+ * maximum wins; labels: the label). Done here rather than in float32 kernels so that near-ties of
+ * float64 inputs, which float32 cannot tell apart, still break the way the reference breaks them.
+ *
+ * The pixels are tallied into a confusion table (target row x predicted column) without
+ * data-dependent branches, which keeps this fast on noisy masks too.
  */
 import { emptyPixelSums } from '../reference/pixelSums.js';
 import type { PixelSums, PreparedPair } from '../types.js';
 
-/** Pixels per block of the channel argmax, so its C plane streams stay in cache. */
-const ARGMAX_BLOCK = 4096;
+/** Pixels per block: the block's hard predictions and the argmax's running maxima stay in cache. */
+const BLOCK = 4096;
 
-/** The hard prediction per pixel (-1 or >= C: no class). */
-function hardPrediction(pair: PreparedPair): Int32Array {
+/** Writes the hard prediction (-1 or >= C: no class) of pixels [start, end) to hard[0 ..]. */
+function hardPredictionBlock(pair: PreparedPair, start: number, end: number, hard: Int32Array, best: Float64Array): void {
   const { pred, size } = pair;
-  if (pred.kind === 'labels') return pred.labels;
-  const hard = new Int32Array(size);
+  if (pred.kind === 'labels') {
+    hard.set(pred.labels.subarray(start, end));
+    return;
+  }
   const values = pred.values;
   if (pred.kind === 'binary') {
     const threshold = pred.logits ? 0 : 0.5;
-    for (let i = 0; i < size; i++) hard[i] = values[i] > threshold ? 1 : 0;
-    return hard;
+    for (let i = start; i < end; i++) hard[i - start] = values[i] > threshold ? 1 : 0;
+    return;
   }
-  const best = new Float64Array(ARGMAX_BLOCK);
-  for (let start = 0; start < size; start += ARGMAX_BLOCK) {
-    const end = Math.min(size, start + ARGMAX_BLOCK);
-    best.fill(-Infinity);
-    for (let c = 0; c < pair.classes; c++) {
-      const plane = c * size;
-      for (let i = start; i < end; i++) {
-        const v = values[plane + i];
-        if (v > best[i - start]) {
-          best[i - start] = v;
-          hard[i] = c;
-        }
+  hard.fill(0);
+  best.fill(-Infinity);
+  for (let c = 0; c < pair.classes; c++) {
+    const plane = c * size;
+    for (let i = start; i < end; i++) {
+      const v = values[plane + i];
+      if (v > best[i - start]) {
+        best[i - start] = v;
+        hard[i - start] = c;
       }
     }
   }
-  return hard;
 }
 
 /** Sums with n, count, hardTp, hardFp, hardFn and correct filled in (the float fields zero). */
 export function hardCounts(pair: PreparedPair): PixelSums {
-  const sums = emptyPixelSums(pair.classes);
-  const hard = hardPrediction(pair);
-  const { target, classes } = pair;
-  const { count, hardTp, hardFp, hardFn } = sums;
-  let n = 0;
-  let correct = 0;
-  for (let i = 0; i < target.length; i++) {
-    const y = target[i];
-    if (y < 0) continue;
-    n++;
-    count[y]++;
-    const h = hard[i];
-    if (h === y) {
-      hardTp[y]++;
-      correct++;
-    } else {
-      if (h >= 0 && h < classes) hardFp[h]++;
-      hardFn[y]++;
+  const { target, classes: C } = pair;
+  const sums = emptyPixelSums(C);
+  // confusion[row * (C + 1) + column]: row 0 ignored, row y + 1 target y; column h, or C for no class
+  const width = C + 1;
+  const confusion = new Float64Array((C + 1) * width);
+  const hard = new Int32Array(BLOCK);
+  const best = new Float64Array(BLOCK);
+  for (let start = 0; start < target.length; start += BLOCK) {
+    const end = Math.min(target.length, start + BLOCK);
+    hardPredictionBlock(pair, start, end, hard, best);
+    for (let i = start; i < end; i++) {
+      const y = target[i];
+      const h = hard[i - start];
+      if (y >= C) {
+        // a target outside the classes (not in a valid pair): counted, with no entry of its own
+        sums.n++;
+        if (h === y) sums.correct++;
+        else if (h >= 0 && h < C) sums.hardFp[h]++;
+        continue;
+      }
+      const row = y < 0 ? 0 : y + 1;
+      const column = h >= 0 && h < C ? h : C;
+      confusion[row * width + column]++;
     }
   }
-  sums.n = n;
-  sums.correct = correct;
+  for (let y = 0; y < C; y++) {
+    const row = (y + 1) * width;
+    let count = 0;
+    for (let h = 0; h <= C; h++) {
+      const pixels = confusion[row + h];
+      count += pixels;
+      if (h !== y && h < C) sums.hardFp[h] += pixels;
+    }
+    const hits = confusion[row + y];
+    sums.count[y] = count;
+    sums.hardTp[y] = hits;
+    sums.hardFn[y] = count - hits;
+    sums.n += count;
+    sums.correct += hits;
+  }
   return sums;
 }

@@ -1,5 +1,6 @@
 import type { ClassPlanes } from '../classPlanes.js';
-import { boundaryOf, boundingBox, cropTo, squaredDistanceToFeatures } from '../distance.js';
+import { forEachInBox } from '../classBoxes.js';
+import { boundaryOf, squaredDistanceToFeatures, type Box } from '../distance.js';
 import type { PreparedPair } from '../types.js';
 
 export interface ClassDistanceTerms {
@@ -19,54 +20,64 @@ export interface DistanceRequest {
 }
 
 /**
- * The distance-based terms of one foreground class. With a hard label-map prediction every term
- * lives inside the bounding box of prediction ∪ target, grown by one pixel so that the box's rim is
- * background and boundaries and distances inside it are exact; soft predictions use the whole array.
+ * The distance-based terms of one foreground class. `box` is the class's bounding box in the hard
+ * prediction ∪ target, grown by one pixel (classBoxes): its rim is background, so boundaries and
+ * distances computed inside it are exact. Hard masks and, for a label-map prediction, every term
+ * live in the box; a soft prediction's boundary and DT terms need the whole array.
  */
-/** `validCount` is the number of non-ignored pixels, the denominator of the boundary and DT means. */
 export function classDistanceTerms(
-  pair: PreparedPair, planes: ClassPlanes, c: number, want: DistanceRequest, validCount: number,
+  pair: PreparedPair, planes: ClassPlanes, c: number, want: DistanceRequest, validCount: number, box: Box | null,
 ): ClassDistanceTerms {
   const { size: N, target, spacing } = pair;
-  const A = planes.hardMask(c, new Uint8Array(N));
-  const G = planes.targetMask(c, new Uint8Array(N));
+  const hard = planes.hardLabels();
+  const out: ClassDistanceTerms = {};
+  let A: Uint8Array = new Uint8Array(0);
+  let G: Uint8Array = new Uint8Array(0);
+  let valid: Uint8Array = new Uint8Array(0);
+  let boxShape: number[] = [];
+  if (box) {
+    boxShape = box.hi.map((h, k) => h - box.lo[k]);
+    const size = boxShape.reduce((a, b) => a * b, 1);
+    A = new Uint8Array(size);
+    G = new Uint8Array(size);
+    valid = new Uint8Array(size);
+    forEachInBox(pair.shape, box, (i, j) => {
+      A[j] = hard[i] === c ? 1 : 0;
+      G[j] = target[i] === c ? 1 : 0;
+      valid[j] = target[i] >= 0 ? 1 : 0;
+    });
+  }
   const countA = count(A);
   const countG = count(G);
-  const out: ClassDistanceTerms = {};
-  if (want.surface) Object.assign(out, surfaceDistances(A, G, countA, countG, pair.shape, spacing, want.nsdTolerance));
+  if (want.surface) Object.assign(out, surfaceDistances(A, G, countA, countG, boxShape, spacing, want.nsdTolerance));
   if (!want.boundary && !want.hausdorffDt) return out;
 
-  const soft = pair.pred.kind !== 'labels';
-  const box = soft ? null : boundingBox([A, G], pair.shape, 1);
-  if (!soft && !box) {
-    if (want.boundary) out.boundary = 0;
-    if (want.hausdorffDt) out.hausdorffDt = 0;
-    return out;
-  }
-  let shape = pair.shape;
-  let valid = Uint8Array.from(target, (t) => (t >= 0 ? 1 : 0));
+  let shape = boxShape;
   let p: Float64Array;
   let M: Uint8Array;
-  let Gr = G;
-  if (box) {
-    shape = box.hi.map((h, a) => h - box.lo[a]);
-    const u8 = (n: number) => new Uint8Array(n);
-    valid = cropTo(valid, pair.shape, box, u8);
-    Gr = cropTo(G, pair.shape, box, u8);
-    M = cropTo(A, pair.shape, box, u8);
-    p = Float64Array.from(M);
+  if (pair.pred.kind === 'labels') {
+    if (!box) {
+      if (want.boundary) out.boundary = 0;
+      if (want.hausdorffDt) out.hausdorffDt = 0;
+      return out;
+    }
+    p = Float64Array.from(A);
+    M = A;
   } else {
+    shape = pair.shape;
     p = planes.probability(c, new Float64Array(N));
     M = planes.thresholdMask(c, new Uint8Array(N), new Float64Array(N));
+    G = planes.targetMask(c, new Uint8Array(N));
+    valid = new Uint8Array(N);
+    for (let i = 0; i < N; i++) valid[i] = target[i] >= 0 ? 1 : 0;
   }
-  const countM = box ? count(A) : count(M);
+  const countM = count(M);
 
-  // d(x) to the other side of G: distance to the nearest non-G pixel inside G, to the nearest G pixel outside.
-  const gTrivial = countG === 0 || countG === N;
-  const dG = gTrivial ? null : distanceToOtherSide(Gr, shape, spacing);
+  // the distance from each pixel to the other side of G (φ's magnitude, and dt(t) of the DT loss)
+  const dG = countG === 0 || countG === N ? null : distanceToOtherSide(G, shape, spacing);
   if (want.boundary) {
     let s = 0;
-    if (dG) for (let i = 0; i < p.length; i++) if (valid[i]) s += p[i] * (Gr[i] ? 1 - dG[i] : dG[i]);
+    if (dG) for (let i = 0; i < p.length; i++) if (valid[i]) s += p[i] * (G[i] ? 1 - dG[i] : dG[i]);
     out.boundary = s / validCount;
   }
   if (want.hausdorffDt) {
@@ -74,7 +85,7 @@ export function classDistanceTerms(
     let s = 0;
     for (let i = 0; i < p.length; i++) {
       if (!valid[i]) continue;
-      const diff = p[i] - Gr[i];
+      const diff = p[i] - G[i];
       if (diff === 0) continue;
       const a = dM ? dM[i] : 0;
       const b = dG ? dG[i] : 0;
@@ -99,17 +110,17 @@ function distanceToOtherSide(M: Uint8Array, shape: number[], spacing: number[]):
   return inside;
 }
 
-/** Hausdorff, HD95, ASSD and NSD of hard masks A (prediction) and B (target). */
+/**
+ * Hausdorff, HD95, ASSD and NSD of hard masks A (prediction) and B (target), given on a grid whose
+ * rim is background or the array's own border (so boundaries are those of the whole array).
+ */
 export function surfaceDistances(
-  A: Uint8Array, B: Uint8Array, countA: number, countB: number, fullShape: number[], spacing: number[], tolerance: number,
+  A: Uint8Array, B: Uint8Array, countA: number, countB: number, shape: number[], spacing: number[], tolerance: number,
 ): Required<Pick<ClassDistanceTerms, 'hausdorff' | 'hd95' | 'assd' | 'nsd'>> {
   if (countA === 0 && countB === 0) return { hausdorff: 0, hd95: 0, assd: 0, nsd: 1 };
   if (countA === 0 || countB === 0) return { hausdorff: Infinity, hd95: Infinity, assd: Infinity, nsd: 0 };
-  const box = boundingBox([A, B], fullShape, 1)!;
-  const shape = box.hi.map((h, a) => h - box.lo[a]);
-  const u8 = (n: number) => new Uint8Array(n);
-  const edgeA = boundaryOf(cropTo(A, fullShape, box, u8), shape);
-  const edgeB = boundaryOf(cropTo(B, fullShape, box, u8), shape);
+  const edgeA = boundaryOf(A, shape);
+  const edgeB = boundaryOf(B, shape);
   const fromA = directedDistances(edgeA, edgeB, shape, spacing);
   const fromB = directedDistances(edgeB, edgeA, shape, spacing);
   let sum = 0;
