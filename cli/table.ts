@@ -25,11 +25,7 @@ export function renderTables(result: EvaluationResult): string {
   lines.push(losses.toString());
 
   const ids = [...new Set(result.perClass.flatMap((e) => Object.keys(e).filter((k) => k !== 'class')))];
-  if (ids.length) {
-    const perClass = new Table({ ...plain, head: ['class', ...ids], colAligns: ['right', ...ids.map(() => 'right' as const)] });
-    for (const entry of result.perClass) perClass.push([String(entry.class), ...ids.map((id) => formatNumber(entry[id]))]);
-    lines.push('Per class', perClass.toString());
-  }
+  if (ids.length) lines.push('Per class', perClassTable(result, ids));
 
   const m = result.metrics;
   const metrics = new Table({ ...plain, head: ['class', 'dice', 'iou', 'precision', 'recall', 'tp', 'fp', 'fn'], colAligns: new Array(8).fill('right') });
@@ -40,6 +36,19 @@ export function renderTables(result: EvaluationResult): string {
 
   for (const w of result.warnings) lines.push(`warning: ${w}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** Losses down and classes across while the classes fit a terminal; classes down beyond that. */
+function perClassTable(result: EvaluationResult, ids: string[]): string {
+  const entries = result.perClass;
+  if (entries.length <= 8) {
+    const table = new Table({ ...plain, head: ['loss', ...entries.map((e) => `class ${e.class}`)], colAligns: ['left', ...entries.map(() => 'right' as const)] });
+    for (const id of ids) table.push([id, ...entries.map((e) => formatNumber(e[id]))]);
+    return table.toString();
+  }
+  const table = new Table({ ...plain, head: ['class', ...ids], colAligns: ['right', ...ids.map(() => 'right' as const)] });
+  for (const entry of entries) table.push([String(entry.class), ...ids.map((id) => formatNumber(entry[id]))]);
+  return table.toString();
 }
 
 function totalMs(result: EvaluationResult): number {

@@ -23,7 +23,8 @@ function hardPredictionBlock(pair: PreparedPair, start: number, end: number, har
   const values = pred.values;
   if (pred.kind === 'binary') {
     const threshold = pred.logits ? 0 : 0.5;
-    for (let i = start; i < end; i++) hard[i - start] = values[i] > threshold ? 1 : 0;
+    // +(a > b) converts without a branch, which random-looking masks would mispredict
+    for (let i = start; i < end; i++) hard[i - start] = +(values[i] > threshold);
     return;
   }
   hard.fill(0);
@@ -32,10 +33,10 @@ function hardPredictionBlock(pair: PreparedPair, start: number, end: number, har
     const plane = c * size;
     for (let i = start; i < end; i++) {
       const v = values[plane + i];
-      if (v > best[i - start]) {
-        best[i - start] = v;
-        hard[i - start] = c;
-      }
+      const previous = best[i - start];
+      const better = +(v > previous);
+      best[i - start] = better ? v : previous;
+      hard[i - start] += better * (c - hard[i - start]);
     }
   }
 }
