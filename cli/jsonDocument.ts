@@ -2,7 +2,12 @@ import type { EvaluationResult } from '../kernels/types.js';
 
 /** The CLI's JSON document: the result with every non-finite number written as "Infinity" / "-Infinity" / "NaN". */
 export function toJsonDocument(result: EvaluationResult): unknown {
-  return JSON.parse(JSON.stringify(result, (_key, value) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value)));
+  return jsonSafe(result);
+}
+
+/** Any value with its non-finite numbers written as strings, as the JSON document has them. */
+export function jsonSafe(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value, (_key, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)));
 }
 
 /** Reads numbers back from a JSON document ("Infinity" and "NaN" strings become numbers). */

@@ -1,9 +1,11 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { MaskInputError } from '../formats/types.js';
 import { BACKENDS, LOSS_IDS, type BackendRequest, type LossId } from '../kernels/types.js';
+import { releaseBackends } from '../kernels/backendFor.js';
 import { evaluateFiles, type EvaluateFilesOptions } from './evaluateFiles.js';
-import { toJsonDocument } from './jsonDocument.js';
-import { renderTables } from './table.js';
+import { evaluateFolders, isDirectory } from './batch.js';
+import { jsonSafe, toJsonDocument } from './jsonDocument.js';
+import { renderBatchTable, renderTables } from './table.js';
 
 const USER_ERROR = 2;
 
@@ -55,6 +57,7 @@ interface CliOptions {
   predScale?: number;
   backend: BackendRequest;
   maxFileMb: number;
+  workers?: number;
 }
 
 export function toEvaluateOptions(o: CliOptions): EvaluateFilesOptions {
@@ -90,8 +93,8 @@ export function buildProgram(): Command {
   program
     .command('evaluate')
     .description('every loss and metric of a prediction against a ground truth (.png, .npy, .nii, .nii.gz)')
-    .argument('<pred>', 'prediction: probabilities, logits or a label map')
-    .argument('<gt>', 'ground truth label map')
+    .argument('<pred>', 'prediction: probabilities, logits or a label map (or a folder of them)')
+    .argument('<gt>', 'ground truth label map (or a folder; pairs match by file name)')
     .option('--json', 'print one JSON document instead of tables')
     .option('--losses <ids>', `comma-separated loss ids (${LOSS_IDS.join(',')})`, lossList)
     .option('--from-logits', 'PRED holds logits (sigmoid / softmax applied stably)')
@@ -114,14 +117,29 @@ export function buildProgram(): Command {
     .option('--pred-scale <n>', 'an integer PRED holds probabilities x N (e.g. 255)', finiteNumber('--pred-scale'))
     .addOption(new Option('--backend <name>', 'where the per-pixel kernels run').choices(BACKENDS).default('auto'))
     .option('--max-file-mb <mb>', 'refuse mask files larger than this many MiB', finiteNumber('--max-file-mb'), 2048)
+    .option('--workers <n>', 'folder mode: worker threads (default: one per core)', positiveInteger('--workers'))
     .action(async (pred: string, gt: string, o: CliOptions) => {
-      const result = await evaluateFiles(pred, gt, toEvaluateOptions(o));
-      if (o.json) process.stdout.write(`${JSON.stringify(toJsonDocument(result), null, 2)}\n`);
-      else process.stdout.write(renderTables(result));
+      const options = toEvaluateOptions(o);
+      const folders = [isDirectory(pred), isDirectory(gt)];
+      if (folders[0] !== folders[1]) {
+        throw new MaskInputError(folders[0] ? pred : gt, 'is a folder but the other argument is a file: give two mask files or two folders');
+      }
+      if (!folders[0]) {
+        const result = await evaluateFiles(pred, gt, options);
+        if (o.json) process.stdout.write(`${JSON.stringify(toJsonDocument(result), null, 2)}\n`);
+        else process.stdout.write(renderTables(result));
+        return;
+      }
+      const batch = await evaluateFolders(pred, gt, options, { workers: o.workers });
+      if (o.json) process.stdout.write(`${JSON.stringify(jsonSafe(batch), null, 2)}\n`);
+      else process.stdout.write(renderBatchTable(batch));
+      const failed = batch.pairs.filter((p) => p.error).length;
+      if (failed) throw new MaskInputError(pred, `${failed} of ${batch.pairs.length} pairs could not be evaluated (listed above)`);
     });
   return program;
 }
 
+/** Runs the CLI; returns the exit status (2 for a user error, with one line on stderr). */
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv, { from: 'user' });
@@ -138,5 +156,7 @@ export async function main(argv: string[]): Promise<number> {
     if (process.env.SEGSCOPE_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? message}\n`);
     process.stderr.write(`segscope: ${message.split('\n')[0]}\n`);
     return 1;
+  } finally {
+    await releaseBackends();
   }
 }

@@ -1,6 +1,8 @@
 import Table from 'cli-table3';
 import { LOSS_NAMES } from '../kernels/lossNames.js';
 import type { EvaluationResult, LossId } from '../kernels/types.js';
+import type { BatchResult } from './batch.js';
+import { fromJsonNumber } from './jsonDocument.js';
 
 export function formatNumber(v: number | undefined): string {
   if (v === undefined) return '';
@@ -53,4 +55,24 @@ function perClassTable(result: EvaluationResult, ids: string[]): string {
 
 function totalMs(result: EvaluationResult): number {
   return Object.values(result.timingsMs).reduce((a, b) => a + b, 0);
+}
+
+const BATCH_COLUMNS: LossId[] = ['dice', 'iou', 'bce', 'hd95', 'assd', 'nsd'];
+
+/** Folder mode: one row per pair (the main measures), the mean over pairs, then failures and unmatched files. */
+export function renderBatchTable(batch: BatchResult): string {
+  const requested = Object.keys(batch.meanLosses) as LossId[];
+  const ids = requested.length <= 8 ? requested : BATCH_COLUMNS.filter((id) => requested.includes(id));
+  const table = new Table({ ...plain, head: ['pair', ...ids], colAligns: ['left', ...ids.map(() => 'right' as const)] });
+  for (const p of batch.pairs) {
+    if (p.error) table.push([p.name, { colSpan: Math.max(1, ids.length), content: `error: ${p.error}` }]);
+    else table.push([p.name, ...ids.map((id) => formatNumber(fromJsonNumber(p.result!.losses[id])))]);
+  }
+  table.push(['mean', ...ids.map((id) => formatNumber(batch.meanLosses[id]))]);
+  const lines = [table.toString()];
+  const ok = batch.pairs.filter((p) => !p.error).length;
+  lines.push(`${ok} of ${batch.pairs.length} pairs in ${batch.seconds.toFixed(2)} s on ${batch.workers} worker${batch.workers === 1 ? '' : 's'} (${(batch.pairs.length / batch.seconds).toFixed(1)} pairs/s)`);
+  if (batch.unmatched.predictions.length) lines.push(`warning: no ground truth for ${batch.unmatched.predictions.join(', ')}`);
+  if (batch.unmatched.groundTruths.length) lines.push(`warning: no prediction for ${batch.unmatched.groundTruths.join(', ')}`);
+  return `${lines.join('\n')}\n`;
 }

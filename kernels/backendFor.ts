@@ -6,8 +6,11 @@ import type { BackendRequest } from './types.js';
  * The backend for a request: 'reference' is the float64 TypeScript path; the others run the
  * per-pixel sums in gpu.js (float32), loaded only when asked for so the reference path needs no gpu.js.
  */
+let gpuLoaded = false;
+
 export async function backendFor(request: BackendRequest): Promise<Backend> {
   if (request === 'reference') return referenceBackend;
+  gpuLoaded = true;
   const { resolveBackend } = await import('./backends.js');
   const { computePixelSumsGpu } = await import('./gpu/index.js');
   let backend;
@@ -18,4 +21,11 @@ export async function backendFor(request: BackendRequest): Promise<Backend> {
   }
   if (backend === 'reference') return referenceBackend;
   return { name: backend, pixelSums: (pair, gamma) => computePixelSumsGpu(pair, gamma, backend) };
+}
+
+/** Frees gpu.js contexts and workers (if any were made) so a short-lived process exits promptly. */
+export async function releaseBackends(): Promise<void> {
+  if (!gpuLoaded) return;
+  const { disposeGpu } = await import('./gpu/index.js');
+  disposeGpu();
 }

@@ -25,14 +25,17 @@ export interface BackendAvailability {
 export const GPU_BACKENDS: readonly GpuBackend[] = ['cpu', 'webasm', 'headlessgl', 'webgpu'];
 
 /**
- * What 'auto' tries, fastest first. Measured with this module's kernels on a 2-core machine with
- * Mesa llvmpipe (software GL), warm calls:
- *   2048x2048 binary probabilities: headlessgl ~150 ms, cpu ~280 ms, webasm ~370 ms;
- *   19x1024x1024 logits: see AUTO_ORDER_MEASUREMENTS in the report / README.
- * headlessgl wins wherever it runs (even in software; a hardware GL driver only widens the gap);
- * gpu.js's cpu backend (JIT-compiled JavaScript, float64 arithmetic) beats webasm, whose log/exp
- * are calls out to JavaScript's Math, so webasm is never auto's choice while cpu works.
- * webgpu is left out of 'auto' (as gpu.js itself leaves it out of its own auto modes): it is opt-in.
+ * What 'auto' tries, fastest first. Measured with these kernels (warm calls, wall time) on a shared
+ * 2-core machine, Mesa llvmpipe (software GL) under `xvfb-run -a`:
+ *                                      headlessgl    cpu           webasm
+ *   2048x2048 binary probabilities     125-205 ms    215-350 ms    215-230 ms
+ *   19x1024x1024 logits                1.0-1.5 s     2.4-3.4 s     3.3-4.5 s
+ *   19x1024x1024 probabilities         0.7-0.9 s     0.7-0.9 s     1.05-1.1 s
+ * headlessgl is never slower and up to 2x faster even in software (llvmpipe spreads a draw over all
+ * cores; a hardware GL driver only widens the gap), so it comes first. gpu.js's cpu backend
+ * (JIT-compiled JavaScript) beats webasm on multi-class work, whose log/exp are calls from wasm
+ * out to JavaScript's Math, so webasm is never auto's pick. webgpu stays opt-in, as gpu.js keeps it
+ * out of its own auto modes, and because it cannot be tested on this project's machines.
  */
 export const AUTO_ORDER: readonly GpuBackend[] = ['headlessgl', 'cpu'];
 

@@ -4,23 +4,43 @@
  * Arrays are C order over `shape`; `spacing[k]` is the physical size along axis k.
  */
 
-/** Squared distance from every pixel to the nearest pixel where `isFeature` is true; Infinity if none. */
+/**
+ * Squared distance from every pixel to the nearest feature pixel, i.e. the pixels where
+ * `mask[i] !== 0` equals `featuresAreNonzero`; Infinity where there is none. The first pass, along
+ * the contiguous last axis, is a two-sweep nearest-feature scan; the others are lower envelopes.
+ */
 export function squaredDistanceToFeatures(
-  isFeature: (i: number) => boolean,
+  mask: Uint8Array,
+  featuresAreNonzero: boolean,
   shape: number[],
   spacing: number[],
 ): Float64Array {
-  const size = shape.reduce((a, b) => a * b, 1);
+  const size = mask.length;
   const dist = new Float64Array(size);
-  for (let i = 0; i < size; i++) dist[i] = isFeature(i) ? 0 : Infinity;
+  const nd = shape.length;
+  const W = shape[nd - 1];
+  const sW = spacing[nd - 1];
+  for (let base = 0; base < size; base += W) {
+    let last = -Infinity;
+    for (let x = 0; x < W; x++) {
+      if ((mask[base + x] !== 0) === featuresAreNonzero) last = x;
+      dist[base + x] = x - last;
+    }
+    last = Infinity;
+    for (let x = W - 1; x >= 0; x--) {
+      if ((mask[base + x] !== 0) === featuresAreNonzero) last = x;
+      const d = Math.min(dist[base + x], last - x) * sW;
+      dist[base + x] = d * d;
+    }
+  }
   const longest = Math.max(...shape);
   const line = new Float64Array(longest);
   const out = new Float64Array(longest);
   const v = new Int32Array(longest);
   const z = new Float64Array(longest + 1);
 
-  let stride = 1;
-  for (let axis = shape.length - 1; axis >= 0; axis--) {
+  let stride = W;
+  for (let axis = nd - 2; axis >= 0; axis--) {
     const n = shape[axis];
     const s2 = spacing[axis] * spacing[axis];
     const outer = size / (n * stride);
@@ -75,14 +95,14 @@ function lowerEnvelope1d(
  * the nearest zero pixel, 0 on zero pixels (Infinity where the mask has no zero pixel at all).
  */
 export function edt(mask: Uint8Array, shape: number[], spacing: number[]): Float64Array {
-  const d = squaredDistanceToFeatures((i) => mask[i] === 0, shape, spacing);
+  const d = squaredDistanceToFeatures(mask, false, shape, spacing);
   for (let i = 0; i < d.length; i++) d[i] = Math.sqrt(d[i]);
   return d;
 }
 
 /** Distance from every pixel to the nearest nonzero pixel of `mask` (edt of its complement). */
 export function distanceToMask(mask: Uint8Array, shape: number[], spacing: number[]): Float64Array {
-  const d = squaredDistanceToFeatures((i) => mask[i] !== 0, shape, spacing);
+  const d = squaredDistanceToFeatures(mask, true, shape, spacing);
   for (let i = 0; i < d.length; i++) d[i] = Math.sqrt(d[i]);
   return d;
 }

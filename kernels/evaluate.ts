@@ -89,7 +89,7 @@ export async function evaluatePrepared(
   if (want.has('lovasz')) {
     await timed('lovasz', () => {
       if (pair.binary) {
-        losses.lovasz = lovaszHinge(pair, planes, sums.count);
+        losses.lovasz = lovaszHinge(pair, planes, sums);
       } else {
         const l = lovaszSoftmax(pair, planes, sums);
         losses.lovasz = l.value;

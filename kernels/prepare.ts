@@ -171,6 +171,19 @@ function toFloat(data: TypedArray, scale: number): Float32Array | Float64Array {
 }
 
 function distinctValues(data: TypedArray, limit: number): number[] | null {
+  if (data instanceof Uint8Array || data instanceof Uint16Array) {
+    const seenSmall = new Uint8Array(data instanceof Uint8Array ? 256 : 65536);
+    const found: number[] = [];
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i];
+      if (seenSmall[v] === 0) {
+        seenSmall[v] = 1;
+        found.push(v);
+        if (found.length > limit) return null;
+      }
+    }
+    return found.sort((a, b) => a - b);
+  }
   const seen = new Set<number>();
   for (let i = 0; i < data.length; i++) {
     const v = data[i];

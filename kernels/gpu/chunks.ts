@@ -3,9 +3,11 @@
  *
  * A chunk is `tiles * TILE_SIZE` pixels; each kernel thread sums one tile. The tile count is a
  * power of two (so few distinct kernel shapes get compiled and cached) and at most
- * MAX_TILES_PER_CHUNK, which keeps every GL texture under 16384 texels a side. Channel planes of a
- * chunk are staged together (plane k at k * chunkLength), at most MAX_STAGED_FLOATS floats.
- * The pixels past the end of the data in the last chunk are padded with target -1 (ignored).
+ * MAX_TILES_PER_CHUNK, which keeps every GL texture under 16384 texels a side (a [tiles, rows]
+ * output is a tiles-wide texture). Channel planes of a chunk are staged together (plane k at
+ * k * chunkLength), at most MAX_STAGED_FLOATS floats, so any number of pixels (512x512x400 and
+ * beyond) goes through in chunks. The pixels past the end of the data in the last chunk are
+ * padded with target -1 (ignored).
  */
 
 export const TILE_SIZE = 256;
@@ -52,14 +54,6 @@ export function stageTarget(target: Int32Array, chunk: Chunk): Float32Array {
   return staged;
 }
 
-/** A label per pixel as float32, padded with -1 (no class). */
-export function stageLabels(labels: Int32Array, chunk: Chunk): Float32Array {
-  const staged = new Float32Array(chunk.chunkLength);
-  staged.set(labels.subarray(chunk.start, chunk.start + chunk.length));
-  staged.fill(-1, chunk.length);
-  return staged;
-}
-
 /**
  * A float64 probability p in [0, 1] as float32 without losing the precision of 1 - p near 1:
  * p itself up to one half, -(1 - p) above (1 - p taken before rounding), with 1 - p = 0 stored as
@@ -77,10 +71,7 @@ function stageInto(staged: Float32Array, at: number, values: Float32Array | Floa
     staged.set(values.subarray(from, from + count), at);
     return;
   }
-  for (let i = 0; i < count; i++) {
-    const p = values[from + i];
-    staged[at + i] = p <= 0.5 ? p : -Math.max(1 - p, 1e-30);
-  }
+  for (let i = 0; i < count; i++) staged[at + i] = encodeProbability(values[from + i]);
 }
 
 /** One prediction value per pixel as float32 (probabilities encoded, see encodeProbability), padded with 0. */

@@ -7,7 +7,7 @@ import { releaseWebGpu, requireBackend } from '../backends.js';
 import type { BackendName, PixelSums, PreparedPair } from '../types.js';
 import { addBinarySums } from './binarySums.js';
 import { addChannelSums } from './channelSums.js';
-import { disposeGpuInstances } from './gpuInstances.js';
+import { disposeGpuInstances, exclusively } from './gpuInstances.js';
 import { hardCounts } from './hardCounts.js';
 import { addLabelSums } from './labelSums.js';
 
@@ -22,10 +22,12 @@ export async function computePixelSumsGpu(pair: PreparedPair, focalGamma: number
       if (classes !== 2 || sums.count[0] + sums.count[1] !== sums.n) {
         throw new Error('a binary prediction needs two classes and targets 0, 1 or ignored (-1)');
       }
-      await addBinarySums(sums, { values: pred.values, logits: pred.logits, target }, focalGamma, backend);
+      await exclusively(backend, () =>
+        addBinarySums(sums, { values: pred.values, logits: pred.logits, target }, focalGamma, backend));
       break;
     case 'channels':
-      await addChannelSums(sums, { values: pred.values, logits: pred.logits, classes, target }, focalGamma, backend);
+      await exclusively(backend, () =>
+        addChannelSums(sums, { values: pred.values, logits: pred.logits, classes, target }, focalGamma, backend));
       break;
     case 'labels':
       addLabelSums(sums, focalGamma);

@@ -9,9 +9,10 @@
  *
  * Numerics follow the spec (float32 versions of kernels/reference/pixelSums.ts):
  *  - probabilities: log p = log(clamp(p)), log(1 - p) = log(clamp(1 - p)), clamp to [1e-7, 1 - 1e-7];
- *    both are evaluated without float32 cancellation (1 - p is exact for p >= 0.5, and log(1 - x)
- *    for small x uses its series);
- *  - logits: log-sigmoid / log-softmax, and log(1 - p_c) = logsumexp_{k != c} z_k - logsumexp_k z_k.
+ *    both without float32 cancellation: the staged value keeps 1 - p exact near 1 (chunks.ts
+ *    encodeProbability), and log(1 - x) for small x uses its series;
+ *  - logits: log-sigmoid / log-softmax, and log(1 - p_c) = logsumexp_{k != c} z_k - logsumexp_k z_k,
+ *    never 1 - p_c (for p_c above one half it comes from the prep kernel, computed directly).
  */
 
 /** How helper functions choose between a series and a log (see helperSources). */

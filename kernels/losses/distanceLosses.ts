@@ -104,8 +104,8 @@ function count(mask: Uint8Array): number {
 
 /** edt(M) + edt(¬M): at each pixel the distance to the nearest pixel on the other side of M. */
 function distanceToOtherSide(M: Uint8Array, shape: number[], spacing: number[]): Float64Array {
-  const inside = squaredDistanceToFeatures((i) => M[i] === 0, shape, spacing);
-  const outside = squaredDistanceToFeatures((i) => M[i] !== 0, shape, spacing);
+  const inside = squaredDistanceToFeatures(M, false, shape, spacing);
+  const outside = squaredDistanceToFeatures(M, true, shape, spacing);
   for (let i = 0; i < inside.length; i++) inside[i] = Math.sqrt(M[i] ? inside[i] : outside[i]);
   return inside;
 }
@@ -144,7 +144,7 @@ export function surfaceDistances(
 
 /** d(a, ∂B) for every a ∈ ∂A. */
 function directedDistances(edgeA: Uint8Array, edgeB: Uint8Array, shape: number[], spacing: number[]): Float64Array {
-  const d2 = squaredDistanceToFeatures((i) => edgeB[i] !== 0, shape, spacing);
+  const d2 = squaredDistanceToFeatures(edgeB, true, shape, spacing);
   const out = new Float64Array(count(edgeA));
   let k = 0;
   for (let i = 0; i < edgeA.length; i++) if (edgeA[i]) out[k++] = Math.sqrt(d2[i]);

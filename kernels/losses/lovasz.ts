@@ -1,4 +1,5 @@
 import type { ClassPlanes } from '../classPlanes.js';
+import { clampProb } from '../numerics.js';
 import type { PixelSums, PreparedPair } from '../types.js';
 
 /**
@@ -74,9 +75,20 @@ export function lovaszSoftmax(pair: PreparedPair, planes: ClassPlanes, sums: Pix
   return { value: perClass.size ? total / perClass.size : 0, perClass };
 }
 
-/** Binary Lovász hinge on logits: errors 1 − z·(2t − 1). */
-export function lovaszHinge(pair: PreparedPair, planes: ClassPlanes, counts: Float64Array): number {
+/**
+ * Binary Lovász hinge on logits: errors 1 − z·(2t − 1). A hard label-map prediction has z = ±Z,
+ * Z = logit(1 − 1e-7): the FP + FN errors 1 + Z come first, the rest are negative, and the sum
+ * telescopes to (1 + Z)·(1 − TP / (TP + FP + FN)).
+ */
+export function lovaszHinge(pair: PreparedPair, planes: ClassPlanes, sums: PixelSums): number {
   const { size: N, target } = pair;
+  const counts = sums.count;
+  if (pair.pred.kind === 'labels') {
+    const wrong = sums.hardFp[1] + sums.hardFn[1];
+    if (wrong === 0) return 0;
+    const Z = Math.log(clampProb(1)) - Math.log(clampProb(0));
+    return (1 + Z) * (1 - sums.hardTp[1] / (sums.hardTp[1] + wrong));
+  }
   const fg = new Float64Array(counts[1]);
   const bg = new Float64Array(counts[0]);
   let a = 0;

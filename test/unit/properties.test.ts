@@ -123,4 +123,17 @@ describe('loss properties on random masks (reference backend)', () => {
       }
     }), { numRuns: 60 });
   });
+
+  it('Lovász of a hard label map (closed form) equals the sorted path on the same one-hot probabilities', async () => {
+    await fc.assert(fc.asyncProperty(pairArb(4), async ({ map, other, shape, classes }) => {
+      const asLabels = await run(labels(map, shape), labels(other, shape), { classes, losses: ['lovasz'] });
+      const asProbs = await run(oneHot(map, classes, shape), labels(other, shape), { classes, losses: ['lovasz'] });
+      assert.ok(close(asLabels.losses.lovasz!, asProbs.losses.lovasz!), `${asLabels.losses.lovasz} vs ${asProbs.losses.lovasz}`);
+      const bin = (m: Uint8Array) => m.map((v) => (v > 0 ? 1 : 0));
+      const hingeLabels = await run(labels(bin(map), shape), labels(bin(other), shape), { losses: ['lovasz'] });
+      const hingeProbs = await run(floats(bin(map), shape), labels(bin(other), shape), { losses: ['lovasz'] });
+      assert.equal(hingeLabels.binary, true);
+      assert.ok(close(hingeLabels.losses.lovasz!, hingeProbs.losses.lovasz!), `${hingeLabels.losses.lovasz} vs ${hingeProbs.losses.lovasz}`);
+    }), { numRuns: 60 });
+  });
 });

@@ -1,0 +1,135 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { MaskInputError } from '../formats/types.js';
+import type { EvaluateFilesOptions } from './evaluateFiles.js';
+import type { WorkerReply, WorkerRequest } from './evaluateWorker.js';
+
+const MASK_EXTENSIONS = ['.nii.gz', '.nii', '.npy', '.png'];
+
+export interface FolderPair {
+  name: string;
+  pred: string;
+  gt: string;
+}
+
+export interface PairOutcome extends FolderPair {
+  /** the CLI's JSON document for this pair, or the user-facing error */
+  result?: Record<string, any>;
+  error?: string;
+}
+
+export interface BatchResult {
+  pairs: PairOutcome[];
+  unmatched: { predictions: string[]; groundTruths: string[] };
+  /** per loss, the mean over the pairs that evaluated (non-finite values make it non-finite) */
+  meanLosses: Record<string, number>;
+  workers: number;
+  seconds: number;
+}
+
+function stem(file: string): string | null {
+  const ext = MASK_EXTENSIONS.find((e) => file.toLowerCase().endsWith(e));
+  return ext ? file.slice(0, -ext.length) : null;
+}
+
+function masksByStem(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const file of readdirSync(dir).sort()) {
+    const s = stem(file);
+    if (s !== null && !out.has(s)) out.set(s, join(dir, file));
+  }
+  return out;
+}
+
+/** Pairs the masks of two folders by file name without extension (case_01.png ↔ case_01.nii.gz). */
+export function pairFolders(predDir: string, gtDir: string): { pairs: FolderPair[]; unmatched: BatchResult['unmatched'] } {
+  const preds = masksByStem(predDir);
+  const gts = masksByStem(gtDir);
+  const pairs: FolderPair[] = [];
+  for (const [name, pred] of preds) {
+    const gt = gts.get(name);
+    if (gt) pairs.push({ name, pred, gt });
+  }
+  return {
+    pairs,
+    unmatched: {
+      predictions: [...preds.keys()].filter((k) => !gts.has(k)),
+      groundTruths: [...gts.keys()].filter((k) => !preds.has(k)),
+    },
+  };
+}
+
+export function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** dist/evaluateWorker.js beside the bundled CLI, or the built one when running from source. */
+function workerPath(): string {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  const candidates = [join(here, 'evaluateWorker.js'), join(here, '..', 'dist', 'evaluateWorker.js')];
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new Error('dist/evaluateWorker.js is missing: run `npm run build`');
+  return found;
+}
+
+/** Evaluates every pair of two folders on a pool of worker threads (one per core by default). */
+export async function evaluateFolders(
+  predDir: string,
+  gtDir: string,
+  options: EvaluateFilesOptions,
+  { workers = availableParallelism(), onProgress }: { workers?: number; onProgress?: (done: number, total: number) => void } = {},
+): Promise<BatchResult> {
+  const t0 = performance.now();
+  const { pairs, unmatched } = pairFolders(predDir, gtDir);
+  if (pairs.length === 0) {
+    throw new MaskInputError(predDir, `no mask in it has a namesake in ${gtDir} (pairs are matched by file name without extension)`);
+  }
+  const outcomes: PairOutcome[] = pairs.map((p) => ({ ...p }));
+  const poolSize = Math.max(1, Math.min(workers, pairs.length));
+  let next = 0;
+  let done = 0;
+  const script = workerPath();
+
+  await Promise.all(Array.from({ length: poolSize }, () => new Promise<void>((resolve, reject) => {
+    const worker = new Worker(script);
+    const send = () => {
+      if (next >= pairs.length) {
+        void worker.terminate().then(() => resolve());
+        return;
+      }
+      const id = next++;
+      const request: WorkerRequest = { id, predPath: pairs[id].pred, gtPath: pairs[id].gt, options };
+      worker.postMessage(request);
+    };
+    worker.on('message', (reply: WorkerReply) => {
+      if (reply.ok) outcomes[reply.id].result = reply.result as Record<string, any>;
+      else outcomes[reply.id].error = reply.error.message;
+      onProgress?.(++done, pairs.length);
+      send();
+    });
+    worker.on('error', reject);
+    send();
+  })));
+
+  return { pairs: outcomes, unmatched, meanLosses: meanOverPairs(outcomes), workers: poolSize, seconds: (performance.now() - t0) / 1000 };
+}
+
+function meanOverPairs(outcomes: PairOutcome[]): Record<string, number> {
+  const sums: Record<string, { total: number; n: number }> = {};
+  for (const o of outcomes) {
+    for (const [id, raw] of Object.entries<number | string>(o.result?.losses ?? {})) {
+      const v = typeof raw === 'number' ? raw : Number(raw);
+      const s = (sums[id] ??= { total: 0, n: 0 });
+      s.total += v;
+      s.n++;
+    }
+  }
+  return Object.fromEntries(Object.entries(sums).map(([id, s]) => [id, s.total / s.n]));
+}
