@@ -31,7 +31,7 @@ export function renderTables(result: EvaluationResult): string {
 
   const m = result.metrics;
   const metrics = new Table({ ...plain, head: ['class', 'dice', 'iou', 'precision', 'recall', 'tp', 'fp', 'fn'], colAligns: new Array(8).fill('right') });
-  for (const e of m.perClass) metrics.push([e.class, e.dice, e.iou, e.precision, e.recall, e.tp, e.fp, e.fn].map((v) => formatNumber(v)));
+  for (const e of m.perClass.filter((e) => shown(result, e.class))) metrics.push([e.class, e.dice, e.iou, e.precision, e.recall, e.tp, e.fp, e.fn].map((v) => formatNumber(v)));
   const f = m.meanForeground;
   metrics.push(['fg mean', ...[f.dice, f.iou, f.precision, f.recall].map(formatNumber), '', '', '']);
   lines.push(`Hard-mask metrics (pixel accuracy ${formatNumber(m.pixelAccuracy)})`, metrics.toString());
@@ -49,8 +49,15 @@ function perClassTable(result: EvaluationResult, ids: string[]): string {
     return table.toString();
   }
   const table = new Table({ ...plain, head: ['class', ...ids], colAligns: ['right', ...ids.map(() => 'right' as const)] });
-  for (const entry of entries) table.push([String(entry.class), ...ids.map((id) => formatNumber(entry[id]))]);
+  for (const entry of entries.filter((e) => shown(result, e.class))) table.push([String(entry.class), ...ids.map((id) => formatNumber(entry[id]))]);
   return table.toString();
+}
+
+/** With many classes, the tables leave out classes empty in both maps (the warnings name them; --json has every class). */
+function shown(result: EvaluationResult, c: number): boolean {
+  if (result.classes <= 8) return true;
+  const e = result.metrics.perClass[c];
+  return e.tp + e.fp + e.fn > 0;
 }
 
 function totalMs(result: EvaluationResult): number {

@@ -175,12 +175,29 @@ export async function evaluate(
 function classWarnings(pair: PreparedPair, sums: PixelSums): string[] {
   const warnings: string[] = [];
   const name = (c: number) => (pair.binary ? (c === 1 ? 'foreground' : 'background') : `class ${c}`);
+  const emptyInBoth: number[] = [];
   for (let c = pair.binary ? 1 : 0; c < pair.classes; c++) {
     const inTarget = sums.count[c] > 0;
     const predicted = sums.hardTp[c] + sums.hardFp[c] > 0;
     if (inTarget && !predicted) warnings.push(`${name(c)} appears only in the ground truth (never predicted)`);
     else if (!inTarget && predicted) warnings.push(`${name(c)} appears only in the prediction (absent from the ground truth)`);
-    else if (!inTarget && !predicted) warnings.push(`${name(c)} is empty in both maps; it still counts in the class means`);
+    else if (!inTarget && !predicted) emptyInBoth.push(c);
+  }
+  if (emptyInBoth.length) {
+    const which = pair.binary ? 'the foreground is' : emptyInBoth.length === 1 ? `class ${emptyInBoth[0]} is` : `classes ${ranges(emptyInBoth)} are`;
+    warnings.push(`${which} empty in both maps; ${emptyInBoth.length === 1 ? 'it still counts' : 'they still count'} in the class means`);
   }
   return warnings;
+}
+
+/** [1,2,3,5,7,8] -> "1-3, 5, 7-8" */
+function ranges(values: number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < values.length; ) {
+    let j = i;
+    while (j + 1 < values.length && values[j + 1] === values[j] + 1) j++;
+    parts.push(j === i ? `${values[i]}` : `${values[i]}-${values[j]}`);
+    i = j + 1;
+  }
+  return parts.join(', ');
 }
