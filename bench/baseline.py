@@ -939,6 +939,8 @@ def compute_losses(K: Cache, prm: Params, losses):
 
     # distance-based losses: one pass over the foreground classes, each class's masks and
     # distance fields shared between the losses and dropped when the class is done
+    for k in ('py', 'logpy', '1mpy', 'pv', 'zv', 'tf', 'softmax'):  # pixel-wise work is done
+        K._d.pop(k, None)
     want_b = bool({'boundary', 'surface'} & want)
     want_h = 'hausdorff_dt' in want
     dist = [k for k in ('hausdorff', 'hd95', 'assd', 'nsd') if k in want]

@@ -16,7 +16,7 @@
  * full run stays under 10 minutes; whatever the deadline cut is listed as not measured.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -179,8 +179,18 @@ async function childMain(specPath: string): Promise<void> {
       if (evaluateFolders) {
         mem.start();
         const t0 = performance.now();
-        await evaluateFolders(w.predDir, w.gtDir, options, { workers: w.workers });
-        out.results.push({ id: m.id, mode: `evaluateFolders, ${w.workers} workers`, wallMs: performance.now() - t0, pairs: names.length, pairsDone: names.length, ...mem.stop() });
+        const res = (await evaluateFolders(w.predDir, w.gtDir, options, { workers: w.workers })) as {
+          pairs?: { error?: string; result?: { backend?: string } }[];
+          workers?: number;
+        };
+        const wallMs = performance.now() - t0;
+        const failed = (res.pairs ?? []).filter((p) => p.error);
+        const r: MeasureResult = {
+          id: m.id, mode: `cli/batch.ts evaluateFolders, ${res.workers ?? w.workers} worker threads`, wallMs, pairs: names.length, pairsDone: names.length,
+          backend: res.pairs?.find((p) => p.result)?.result?.backend, ...mem.stop(),
+        };
+        if (failed.length) r.error = `${failed.length} pairs failed: ${failed[0].error}`;
+        out.results.push(r);
       } else {
         const { evaluateFiles } = await import('../cli/evaluateFiles.js');
         await evaluateFiles(join(w.predDir, names[0]), join(w.gtDir, names[0]), options); // warm-up
@@ -599,9 +609,9 @@ const FULL: Config = {
   w2: [19, 1024],
   w3: [160, 256, 256],
   w4: [200, 512],
-  policy: { budgetMs: 2000, maxRepeats: 5, heavyMs: 1500, warmupPairs: 3 },
+  policy: { budgetMs: 1200, maxRepeats: 3, heavyMs: 1500, warmupPairs: 3 },
   budgetS: 510,
-  w4CapS: 25,
+  w4CapS: 20,
 };
 
 const QUICK: Config = {
@@ -716,6 +726,26 @@ function runProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv, killAft
   });
 }
 
+/** The batch mode's worker threads run dist/evaluateWorker.js: rebuild it when a source is newer. */
+async function ensureWorkerBuilt(): Promise<void> {
+  if (!existsSync(join(ROOT, 'cli', 'batch.ts'))) return;
+  const built = join(ROOT, 'dist', 'evaluateWorker.js');
+  const newest = (dir: string): number => {
+    let t = 0;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) t = Math.max(t, newest(p));
+      else if (e.name.endsWith('.ts')) t = Math.max(t, statSync(p).mtimeMs);
+    }
+    return t;
+  };
+  const sources = Math.max(...['cli', 'kernels', 'formats'].map((d) => newest(join(ROOT, d))));
+  if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
+  console.log('  building dist/ (the batch mode runs dist/evaluateWorker.js) ...');
+  const r = await runProcess(process.execPath, [join(ROOT, 'build.mjs')], process.env, 300_000);
+  if (r.code !== 0) console.log(`  build failed (${lastLine(r.stderr)}); the batch mode will report it`);
+}
+
 function pythonEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
@@ -793,15 +823,15 @@ function planJobs(workloads: Workload[], impls: string[], baseline: boolean, w4C
   // 4: the PNG folders on the gpu.js backends
   if (w4) for (const b of others) jobs.push({ tier: 4, workload: w4, impl: b, measurements: [all(w4)], capS: w4CapS });
   // 5: losses whose per-pixel sums run on the backend, alone, on the gpu.js backends
-  for (const b of others) {
-    for (const w of perLossOrder) {
+  for (const w of perLossOrder) {
+    for (const b of others) {
       const ls = w.losses.filter((l) => !HOST_PATH_LOSSES.includes(l));
       if (ls.length) jobs.push({ tier: 5, workload: w, impl: b, measurements: per(w, ls) });
     }
   }
   // 6: Lovasz and the distance losses alone on the gpu.js backends (the same host code as reference)
-  for (const b of others) {
-    for (const w of perLossOrder) {
+  for (const w of perLossOrder) {
+    for (const b of others) {
       const ls = w.losses.filter((l) => HOST_PATH_LOSSES.includes(l));
       if (ls.length) jobs.push({ tier: 6, workload: w, impl: b, measurements: per(w, ls) });
     }
@@ -830,7 +860,15 @@ function put(results: Results, w: string, impl: string, r: MeasureResult) {
   byImpl.get(impl)!.set(r.id, r);
 }
 
-function machineInfo(pyInfo: Record<string, unknown> | undefined) {
+const loadAverage = () => {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+  } catch {
+    return '?';
+  }
+};
+
+function machineInfo(pyInfo: Record<string, unknown> | undefined, loadAtStart: string) {
   let cpu = 'unknown';
   try {
     cpu = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpu;
@@ -846,6 +884,7 @@ function machineInfo(pyInfo: Record<string, unknown> | undefined) {
     numpy: String(pyInfo?.numpy ?? 'n/a'),
     scipy: String(pyInfo?.scipy ?? 'n/a'),
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    load: `${loadAtStart} at the start, ${loadAverage()} at the end`,
   };
 }
 
@@ -891,7 +930,7 @@ function report(workloads: Workload[], impls: string[], results: Results, unavai
   L();
   L(`Measured ${info.date} by \`npm run bench${cfg.quick ? ' -- --quick' : ''}\` (bench/run.ts) in ${runtimeS.toFixed(0)} s.`);
   L();
-  L(`Machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB.toFixed(1)} GiB memory; Node ${info.node}; Python ${info.python}, numpy ${info.numpy}, scipy ${info.scipy}.`);
+  L(`Machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB.toFixed(1)} GiB memory; Node ${info.node}; Python ${info.python}, numpy ${info.numpy}, scipy ${info.scipy}; 1-minute load average ${info.load}.`);
   L();
   L('Baseline: `bench/baseline.py`, an independent vectorised numpy/scipy implementation of every loss in');
   L('`shared/spec/losses.md` (float64; `scipy.ndimage.distance_transform_edt` with the spacing, once per class and');
@@ -925,46 +964,53 @@ function report(workloads: Workload[], impls: string[], results: Results, unavai
     L(`## ${w.id}: ${w.title}`);
     L();
     if (w.id === 'W4') {
-      L('| measurement | numpy/scipy | ' + shown.map((b) => `SegScope ${b}`).join(' | ') + ' |');
-      L('|---|---|' + shown.map(() => '---|').join(''));
+      // totals for all pairs; a pass cut by its time cap is scaled up from the pairs it did (²)
+      const coverage: string[] = [];
+      const total = (r: MeasureResult | undefined, key: 'computeMs' | 'withLoadMs' | 'wallMs'): number | undefined => {
+        if (!r || r.skipped || r.error || r[key] === undefined) return undefined;
+        const done = r.pairsDone ?? r.pairs ?? 0;
+        const all = r.pairs ?? done;
+        return done && done < all ? (r[key]! * all) / done : r[key]!;
+      };
+      const partial = (r: MeasureResult | undefined) => !!r && (r.pairsDone ?? 0) < (r.pairs ?? 0);
       const folderCell = (r: MeasureResult | undefined, key: 'computeMs' | 'withLoadMs', base?: MeasureResult) => {
         if (!r) return '·';
         if (r.skipped) return '—';
-        if (r.error || r[key] === undefined) return 'error';
-        const done = r.pairsDone ?? r.pairs ?? 0;
-        const total = r.pairs ?? done;
-        const scaled = done && done < total ? (r[key]! * total) / done : r[key]!;
-        let s = fmtMs(scaled) + (done < total ? ` (extrapolated from ${done} pairs)` : '');
-        const bb = base?.[key];
-        if (bb !== undefined && base && !base.error && !base.skipped) {
-          const bd = base.pairsDone ?? base.pairs ?? 0;
-          const bt = base.pairs ?? bd;
-          const bs = bd && bd < bt ? (bb * bt) / bd : bb;
-          s += ` (${fmtRatio(scaled / bs)})`;
-        }
+        const t = total(r, key);
+        if (t === undefined) return 'error';
+        let s = `${fmtMs(t)}${partial(r) ? '²' : ''}, ${fmtMs(t / (r.pairs ?? 1))}/pair`;
+        const b = total(base, key);
+        if (b !== undefined) s += ` (${fmtRatio(t / b)})`;
         return s;
       };
       const npAll = np?.get('all');
-      L(`| all 18, compute only (loaded arrays, sequential) | ${folderCell(npAll, 'computeMs')} | ` + shown.map((b) => folderCell(byImpl.get(b)?.get('all'), 'computeMs', npAll)).join(' | ') + ' |');
-      L(`| all 18, with decoding (load + compute, sequential) | ${folderCell(npAll, 'withLoadMs')} | ` + shown.map((b) => folderCell(byImpl.get(b)?.get('all'), 'withLoadMs', npAll)).join(' | ') + ' |');
+      const row = (label: string, key: 'computeMs' | 'withLoadMs') =>
+        L(`| ${label} | ${folderCell(npAll, key)} | ` + shown.map((b) => folderCell(byImpl.get(b)?.get('all'), key, npAll)).join(' | ') + ' |');
+      L('| all 18 losses per pair, sequential | numpy/scipy | ' + shown.map((b) => `SegScope ${b}`).join(' | ') + ' |');
+      L('|---|---|' + shown.map(() => '---|').join(''));
+      row('compute only (decoded arrays)', 'computeMs');
+      row('with decoding (load + compute)', 'withLoadMs');
       L(`| peak memory growth, MiB | ${cellMem(npAll)} | ` + shown.map((b) => cellMem(byImpl.get(b)?.get('all'))).join(' | ') + ' |');
+      for (const [name, r] of [['numpy', npAll] as const, ...shown.map((b) => [b, byImpl.get(b)?.get('all')] as const)]) {
+        if (partial(r)) coverage.push(`${name} ${r!.pairsDone}`);
+      }
       const batch = [...byImpl.entries()].find(([k]) => k.startsWith('batch:'));
+      const br = batch?.[1].get('batch');
+      if (partial(br)) coverage.push(`CLI pipeline ${br!.pairsDone}`);
+      if (coverage.length) {
+        L();
+        L(`² scaled to all ${npAll?.pairs ?? 'the'} pairs from the pairs done within the ${cfg.w4CapS ?? '?'} s cap per pass (${coverage.join(', ')}).`);
+      }
       if (batch) {
-        const r = batch[1].get('batch');
         let s: string;
-        if (!r) s = 'not measured';
-        else if (r.skipped) s = `not measured (${r.skipped})`;
-        else if (r.error) s = `error: ${r.error}`;
+        if (!br) s = 'not measured';
+        else if (br.skipped) s = `not measured (${br.skipped})`;
+        else if (br.error) s = `error: ${br.error}`;
         else {
-          const done = r.pairsDone ?? r.pairs ?? 0;
-          const total = r.pairs ?? done;
-          const wall = done && done < total ? (r.wallMs! * total) / done : r.wallMs!;
-          s = `${r.mode}: ${fmtMs(wall)} wall for ${total} pairs${done < total ? ` (extrapolated from ${done})` : ''}, decoding included, backend ${r.backend ?? batch[0].slice(6)}, ${fmtMiB(r.peakBytes!)} MiB peak growth`;
-          const nb = npAll?.withLoadMs;
-          if (nb !== undefined && !npAll?.skipped) {
-            const bd = npAll!.pairsDone ?? total;
-            s += ` (${fmtRatio(wall / (bd && bd < total ? (nb * total) / bd : nb))} numpy's sequential with-load time)`;
-          }
+          const wall = total(br, 'wallMs')!;
+          s = `${br.mode}: ${fmtMs(wall)}${partial(br) ? '²' : ''} wall for ${br.pairs} pairs, decoding included, backend ${br.backend ?? batch[0].slice(6)}, ${fmtMiB(br.peakBytes!)} MiB peak growth`;
+          const nb = total(npAll, 'withLoadMs');
+          if (nb !== undefined) s += ` (${fmtRatio(wall / nb)} numpy's sequential with-load time)`;
         }
         L();
         L(`CLI pipeline over the folders (\`--backend ${batch[0].slice(6)}\`): ${s}.`);
@@ -1014,6 +1060,7 @@ function report(workloads: Workload[], impls: string[], results: Results, unavai
 
 async function main(): Promise<void> {
   const t0 = Date.now();
+  const loadAtStart = loadAverage();
   const args = parseArgs(process.argv.slice(2));
   const cfg = { ...(args.quick ? QUICK : FULL) };
   if (args.budgetS !== null) cfg.budgetS = args.budgetS;
@@ -1023,6 +1070,7 @@ async function main(): Promise<void> {
   let exitCode = 0;
   try {
     const workloads = generate(cfg, dir, args.only);
+    if (workloads.some((w) => w.id === 'W4')) await ensureWorkerBuilt();
     const deadline = t0 + cfg.budgetS * 1000;
     let jobs = planJobs(workloads, impls, args.baseline, cfg.w4CapS);
     if (cfg.quick) jobs = mergeJobs(jobs); // no deadline pressure: one child per workload x implementation
@@ -1075,7 +1123,7 @@ async function main(): Promise<void> {
       if (cfg.quick && r.results.some((m) => m.error)) exitCode = 1;
     }
     const runtimeS = (Date.now() - t0) / 1000;
-    const info = machineInfo(pyInfo);
+    const info = machineInfo(pyInfo, loadAtStart);
     const md = report(workloads, impls, results, unavailable, info, cfg, runtimeS, autoBackend);
     const outPath = args.out ?? (cfg.quick || args.only || args.backends ? join(HERE, 'out', cfg.quick ? 'BENCHMARKS.quick.md' : 'BENCHMARKS.partial.md') : join(ROOT, 'BENCHMARKS.md'));
     mkdirSync(dirname(outPath), { recursive: true });

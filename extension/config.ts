@@ -28,7 +28,7 @@ export function findClassesJson(pred: string, gt: string): string | undefined {
   return undefined;
 }
 
-export function readClassNames(classes: number, pred: string, gt: string): { names: string[]; problems: string[] } {
+export function readClassNames(classes: number, binary: boolean, pred: string, gt: string): { names: string[]; problems: string[] } {
   const setting = vscode.workspace.getConfiguration('segscope', vscode.Uri.file(gt)).get('classNames');
   const file = findClassesJson(pred, gt);
   let json: unknown;
@@ -40,6 +40,6 @@ export function readClassNames(classes: number, pred: string, gt: string): { nam
       problems.push(`${file}: not valid JSON (${(e as Error).message})`);
     }
   }
-  const r = resolveClassNames(classes, setting, json);
+  const r = resolveClassNames(classes, setting, json, binary);
   return { names: r.names, problems: [...problems, ...r.problems.map((p) => (file ? p.replace('classes.json', file) : p))] };
 }

@@ -17,6 +17,7 @@ export interface SegscopeApi {
 }
 
 let manager: PanelManager | undefined;
+let reevaluate: ReturnType<typeof setTimeout> | undefined;
 
 const pathOf = (x: string | vscode.Uri) => (typeof x === 'string' ? x : x.fsPath);
 
@@ -34,6 +35,15 @@ export function activate(context: vscode.ExtensionContext): SegscopeApi {
       log.appendLine(`pair: prediction ${pair.pred}, ground truth ${pair.gt} (${pair.reason})`);
       const panel = await panels.open(pair.pred, pair.gt);
       return panel.snapshot();
+    }),
+    // a changed segscope.* setting re-evaluates the open panels it applies to
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      const affected = panels.all().filter((p) => p.pred && e.affectsConfiguration('segscope', vscode.Uri.file(p.gt)));
+      if (affected.length === 0) return;
+      clearTimeout(reevaluate);
+      reevaluate = setTimeout(() => {
+        for (const p of affected) void p.evaluate();
+      }, 300);
     }),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
       async deserializeWebviewPanel(webviewPanel: vscode.WebviewPanel, state: unknown) {
@@ -72,6 +82,7 @@ export function activate(context: vscode.ExtensionContext): SegscopeApi {
 }
 
 export function deactivate(): void {
+  clearTimeout(reevaluate);
   manager?.dispose();
   manager = undefined;
 }

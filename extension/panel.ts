@@ -22,7 +22,7 @@ import type {
   PanelState,
   WebviewToHost,
 } from '../webview/protocol.js';
-import { isWebviewToHost } from '../webview/validate.js';
+import { isHostToWebview, isWebviewToHost } from '../webview/validate.js';
 import { readClassNames, readEvaluateOptions } from './config.js';
 import type { DetailsReply, DetailsRequest } from './detailsWorker.js';
 import { EvaluationCancelled, EvaluationError, errorText, runEvaluation, type CancelToken } from './workerClient.js';
@@ -130,16 +130,26 @@ export class PanelManager implements vscode.Disposable {
 
   /** The serializer's side: a panel re-created after a window reload. */
   async restore(webviewPanel: vscode.WebviewPanel, state: unknown): Promise<void> {
-    const pair = resolveStatePair(state, this.context);
+    const title = webviewPanel.title;
     webviewPanel.webview.options = { enableScripts: true, localResourceRoots: [this.distUri] };
+    const pair = await resolveRestoredPair(state, title, this.context);
     if (!pair) {
       const panel = new ResultsPanel(this, webviewPanel, '', '', true);
+      panel.panel.title = title || 'SegScope';
       panel.fail(undefined, 'This panel could not be restored: the mask pair it showed is unknown. Run "Evaluate Mask Pair" again.');
+      this.log.appendLine(`could not restore the panel "${title}" (state ${JSON.stringify(state)?.slice(0, 200)})`);
+      return;
+    }
+    const existing = this.find(pair.pred, pair.gt);
+    if (existing) {
+      // the pair already has a panel (opened since the reload): keep one
+      webviewPanel.dispose();
+      existing.reveal();
       return;
     }
     const panel = new ResultsPanel(this, webviewPanel, pair.pred, pair.gt, true);
     this.add(panel);
-    this.log.appendLine(`restored panel ${pair.pred} ⇄ ${pair.gt}`);
+    this.log.appendLine(`restored the panel ${pair.pred} ⇄ ${pair.gt} (from ${pair.from})`);
     await panel.evaluate();
   }
 
@@ -175,9 +185,16 @@ export class PanelManager implements vscode.Disposable {
   }
 }
 
+/** Short names of a pair's files: the file names, with their folders when the names are the same. */
+function shortNames(pred: string, gt: string): [string, string] {
+  const name = (p: string) => (basename(pred) === basename(gt) ? `${basename(dirname(p))}/${basename(p)}` : basename(p));
+  return [name(pred), name(gt)];
+}
+
 function titleOf(pred: string, gt: string): string {
   if (!pred) return 'SegScope';
-  return `SegScope: ${basename(pred)} ⇄ ${basename(gt)}`;
+  const [p, g] = shortNames(pred, gt);
+  return `SegScope: ${p} ⇄ ${g}`;
 }
 
 /** Paths shown in the panel (and kept in its state): workspace-relative when inside the workspace. */
@@ -186,26 +203,65 @@ function displayPath(path: string): string {
   return vscode.workspace.asRelativePath(vscode.Uri.file(path), (vscode.workspace.workspaceFolders?.length ?? 0) > 1);
 }
 
-/** Absolute paths of the pair a restored panel's state names. */
-function resolveStatePair(state: unknown, context: vscode.ExtensionContext): { pred: string; gt: string } | undefined {
-  const s = state as PanelState | undefined;
-  const pair = s?.pair;
-  if (!pair || typeof pair.pred !== 'string' || typeof pair.gt !== 'string') return undefined;
-  const known = context.workspaceState.get<Record<string, { pred: string; gt: string }>>('segscope.pairs', {});
-  const remembered = known[`${pair.pred}\u0000${pair.gt}`];
-  if (remembered && existsSync(remembered.pred) && existsSync(remembered.gt)) return remembered;
-  const resolve = (p: string): string => {
-    if (isAbsolute(p)) return p;
-    const folders = vscode.workspace.workspaceFolders ?? [];
-    for (const f of folders) {
-      // multi-root relative paths start with the folder's name
-      const rel = folders.length > 1 && p.startsWith(`${f.name}/`) ? p.slice(f.name.length + 1) : p;
-      const abs = join(f.uri.fsPath, rel);
-      if (existsSync(abs)) return abs;
-    }
-    return folders[0] ? join(folders[0].uri.fsPath, p) : p;
-  };
-  return { pred: resolve(pair.pred), gt: resolve(pair.gt) };
+type Known = Record<string, { pred: string; gt: string }>;
+const PAIRS_KEY = 'segscope.pairs';
+const TITLES_KEY = 'segscope.titles';
+
+/** Keep at most `max` entries (the newest) of a remembered map. */
+function trimmed(map: Known, max = 200): Known {
+  const keys = Object.keys(map);
+  const out: Known = {};
+  for (const k of keys.slice(Math.max(0, keys.length - max))) out[k] = map[k]!;
+  return out;
+}
+
+/** A workspace-relative (or absolute) path back to an absolute one, when the file exists. */
+function resolveDisplayed(p: string): string | undefined {
+  if (isAbsolute(p)) return existsSync(p) ? p : undefined;
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  for (const f of folders) {
+    // multi-root relative paths start with the folder's name
+    const rel = folders.length > 1 && p.startsWith(`${f.name}/`) ? p.slice(f.name.length + 1) : p;
+    const abs = join(f.uri.fsPath, rel);
+    if (existsSync(abs)) return abs;
+  }
+  return undefined;
+}
+
+/** The one workspace file whose path ends with `tail` ("liver_gt.nii.gz" or "gt/scene.png"). */
+async function findUnique(tail: string): Promise<string | undefined> {
+  if (!tail || /[*?{}[\]]/.test(tail)) return undefined;
+  const uris = await vscode.workspace.findFiles(`**/${tail}`, '**/{node_modules,.git}/**', 3);
+  return uris.length === 1 ? uris[0]!.fsPath : undefined;
+}
+
+/**
+ * The pair of a panel re-created after a reload, from (in order) the webview's saved state, the
+ * pairs this workspace remembers by displayed paths or by panel title, or a workspace search for
+ * the file names in the title ("SegScope: a_pred.png ⇄ a_gt.png").
+ */
+async function resolveRestoredPair(
+  state: unknown,
+  title: string,
+  context: vscode.ExtensionContext,
+): Promise<{ pred: string; gt: string; from: string } | undefined> {
+  const pair = (state as PanelState | undefined)?.pair;
+  const ok = (x: { pred: string; gt: string } | undefined) => x !== undefined && existsSync(x.pred) && existsSync(x.gt);
+  if (pair && typeof pair.pred === 'string' && typeof pair.gt === 'string') {
+    const remembered = context.workspaceState.get<Known>(PAIRS_KEY, {})[`${pair.pred}\u0000${pair.gt}`];
+    if (ok(remembered)) return { ...remembered!, from: 'the panel state' };
+    const pred = resolveDisplayed(pair.pred);
+    const gt = resolveDisplayed(pair.gt);
+    if (pred && gt) return { pred, gt, from: 'the panel state' };
+  }
+  const byTitle = context.workspaceState.get<Known>(TITLES_KEY, {})[title];
+  if (ok(byTitle)) return { ...byTitle!, from: 'the panel title' };
+  const m = /^SegScope: (.+) ⇄ (.+)$/.exec(title);
+  if (m) {
+    const [pred, gt] = await Promise.all([findUnique(m[1]!), findUnique(m[2]!)]);
+    if (pred && gt) return { pred, gt, from: 'a workspace search for the title' };
+  }
+  return undefined;
 }
 
 export class ResultsPanel {
@@ -237,16 +293,7 @@ export class ResultsPanel {
     const webview = panel.webview;
     const scriptUri = webview.asWebviewUri(vscode.Uri.joinPath(manager.distUri, 'webview', 'panel.js')).toString();
     const styleUri = webview.asWebviewUri(vscode.Uri.joinPath(manager.distUri, 'webview', 'panel.css')).toString();
-    const html = (cspSource: string) => renderPanelHtml({ cspSource, nonce: nonce(), scriptUri, styleUri, title: panel.title });
-    try {
-      webview.html = html(webview.cspSource);
-    } catch (e) {
-      // VS Code's cspSource holds quoted keywords ("'self' https://*.vscode-cdn.net"); should the
-      // page's check refuse them, name the resource origin instead of 'self'.
-      const safe = safeCspSource(webview.cspSource, scriptUri);
-      manager.log.appendLine(`renderPanelHtml refused cspSource ${JSON.stringify(webview.cspSource)} (${(e as Error).message}); using ${JSON.stringify(safe)}`);
-      webview.html = html(safe);
-    }
+    webview.html = renderPanelHtml({ cspSource: webview.cspSource, nonce: nonce(), scriptUri, styleUri, title: panel.title });
     this.subscriptions.push(
       webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
       panel.onDidDispose(() => this.dispose()),
@@ -286,6 +333,8 @@ export class ResultsPanel {
 
   private post(message: HostToWebview): void {
     if (this.disposed) return;
+    // the webview validates every message on arrival and drops what fails: say so here, where it is seen
+    if (!isHostToWebview(message)) this.manager.log.appendLine(`warning: the ${(message as HostToWebview).type} message does not match webview/protocol.ts; the panel will drop it`);
     void this.panel.webview.postMessage(message);
   }
 
@@ -293,15 +342,25 @@ export class ResultsPanel {
     this.post({ type: 'state', pair: this.pairInfo(), busy: this.busy });
   }
 
-  /** Remember the absolute paths of what the panel displays, for the serializer. */
+  /** Remember the absolute paths of what the panel displays (and of its title), for the serializer. */
   private remember(): void {
     const info = this.pairInfo();
     const ws = this.manager.context.workspaceState;
-    const known = { ...ws.get<Record<string, { pred: string; gt: string }>>('segscope.pairs', {}) };
-    known[`${info.pred}\u0000${info.gt}`] = { pred: this.pred, gt: this.gt };
-    const keys = Object.keys(known);
-    for (const k of keys.slice(0, Math.max(0, keys.length - 200))) delete known[k];
-    void ws.update('segscope.pairs', known);
+    const pairs = { ...ws.get<Known>(PAIRS_KEY, {}) };
+    delete pairs[`${info.pred}\u0000${info.gt}`];
+    pairs[`${info.pred}\u0000${info.gt}`] = { pred: this.pred, gt: this.gt };
+    const titles = { ...ws.get<Known>(TITLES_KEY, {}) };
+    delete titles[this.panel.title];
+    titles[this.panel.title] = { pred: this.pred, gt: this.gt };
+    void ws.update(PAIRS_KEY, trimmed(pairs));
+    void ws.update(TITLES_KEY, trimmed(titles));
+  }
+
+  /** A message with the pair's absolute paths shortened to what the panel displays. */
+  private shorten(message: string): string {
+    let out = message;
+    for (const p of [this.pred, this.gt]) if (p) out = out.split(p).join(displayPath(p));
+    return out;
   }
 
   fail(file: string | undefined, message: string): void {
@@ -336,7 +395,7 @@ export class ResultsPanel {
       await vscode.window.withProgress(
         {
           location: vscode.ProgressLocation.Notification,
-          title: `SegScope: evaluating ${basename(pred)} against ${basename(gt)}`,
+          title: `SegScope: evaluating ${shortNames(pred, gt).join(' against ')}`,
           cancellable: true,
         },
         async (progress, token) => {
@@ -353,7 +412,7 @@ export class ResultsPanel {
             this.post({ type: 'progress', message: 'Computing the boundary overlay…' });
             const overlay = await overlayP;
             if (generation !== this.generation) return;
-            const classNames = readClassNames(result.classes, pred, gt);
+            const classNames = readClassNames(result.classes, result.binary, pred, gt);
             if (classNames.problems.length) for (const p of classNames.problems) this.manager.log.appendLine(p);
             this.result = result;
             this.details = {
@@ -381,11 +440,17 @@ export class ResultsPanel {
         this.manager.log.appendLine('cancelled');
       } else {
         const file = e instanceof EvaluationError ? e.file : undefined;
-        const message = e instanceof Error ? e.message : String(e);
-        this.manager.log.appendLine(`error: ${message}`);
+        const full = e instanceof Error ? e.message : String(e);
+        const message = this.shorten(full);
+        this.manager.log.appendLine(`error: ${full}`);
         this.postState();
-        this.fail(file, message);
-        void vscode.window.showErrorMessage(`SegScope: ${message}`);
+        // the panel writes "file: message": send the problem without the file name it starts with
+        const shownFile = file ? displayPath(file) : undefined;
+        const problem = shownFile && message.startsWith(`${shownFile}: `) ? message.slice(shownFile.length + 2) : message;
+        this.fail(shownFile, problem);
+        void vscode.window.showErrorMessage(`SegScope: ${message}`, 'Show Log').then((pick) => {
+          if (pick) this.manager.log.show(true);
+        });
       }
       this.manager.fire(this);
       return;
@@ -538,24 +603,6 @@ export class ResultsPanel {
     this.manager.removed(this);
     this.panel.dispose();
   }
-}
-
-/** cspSource without quoted keywords: 'self' becomes the origin the webview's resources are served from. */
-export function safeCspSource(cspSource: string, resourceUri: string): string {
-  const tokens = cspSource.split(/\s+/).filter(Boolean);
-  const out = new Set<string>();
-  let origin = '';
-  try {
-    origin = new URL(resourceUri).origin;
-  } catch {
-    /* not a URL */
-  }
-  for (const t of tokens) {
-    if (/^'[^']*'$/.test(t)) {
-      if (origin && origin !== 'null') out.add(origin);
-    } else if (!/[;'"<>]/.test(t)) out.add(t);
-  }
-  return [...out].join(' ');
 }
 
 /** The bytes of a PNG (base64) or SVG (url-encoded or base64) data: URL. */

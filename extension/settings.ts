@@ -203,13 +203,13 @@ export function settingsToOptions(s: SegscopeSettings): SettingsResult {
 
 /**
  * Class display names: `classes.json` beside the masks overrides `segscope.classNames`, which
- * overrides the defaults ("background" for class 0, "class c" otherwise). Both accept an array
+ * overrides the defaults ("background" for class 0, "foreground" for a binary pair's class 1, "class c" otherwise). Both accept an array
  * (index = class) or a map {"1": "liver"}; `classes.json` may also be {"classes": [...]} or
  * {"names": {...}} or {"labels": {...}} (the nnU-Net dataset.json form {"labels": {"liver": 1}} too).
  */
-export function resolveClassNames(classes: number, setting: unknown, classesJson?: unknown): { names: string[]; problems: string[] } {
+export function resolveClassNames(classes: number, setting: unknown, classesJson?: unknown, binary = false): { names: string[]; problems: string[] } {
   const names: string[] = [];
-  for (let c = 0; c < classes; c++) names[c] = c === 0 ? 'background' : `class ${c}`;
+  for (let c = 0; c < classes; c++) names[c] = c === 0 ? 'background' : binary ? 'foreground' : `class ${c}`;
   const problems: string[] = [];
   const apply = (src: unknown, from: string) => {
     if (src === undefined || src === null) return;

@@ -49,7 +49,7 @@ export function panelCsp(cspSource: string, nonce: string): string {
 export function renderPanelHtml(options: PanelHtmlOptions): string {
   const { cspSource, nonce, scriptUri, styleUri } = options;
   if (!/^[A-Za-z0-9+/=_-]{16,}$/.test(nonce)) throw new Error('renderPanelHtml: the nonce must be 16 or more base64/alphanumeric characters');
-  if (/[;'"<>\r\n]/.test(cspSource)) throw new Error('renderPanelHtml: bad cspSource');
+  if (!isCspSourceList(cspSource)) throw new Error(`renderPanelHtml: bad cspSource ${JSON.stringify(cspSource)}`);
   const n = escapeAttr(nonce);
   const title = escapeAttr(options.title ?? 'SegScope results');
   return `<!DOCTYPE html>
@@ -114,4 +114,10 @@ export function renderPanelHtml(options: PanelHtmlOptions): string {
 </body>
 </html>
 `;
+}
+
+/** A CSP source list such as VS Code's "'self' https://*.vscode-cdn.net": quoted keywords and host sources only. */
+export function isCspSourceList(value: string): boolean {
+  const tokens = value.split(' ').filter(Boolean);
+  return tokens.length > 0 && tokens.every((t) => /^'(self|none)'$/.test(t) || /^[A-Za-z][A-Za-z0-9+.-]*:(\/\/[^\s;'"<>,]+)?$|^[^\s;'"<>,:]+(:\d+)?$/.test(t));
 }

@@ -12,7 +12,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
@@ -32,8 +32,8 @@ type Json = {
 };
 
 /** `segscope evaluate PRED GT --json` with the same (default) options the extension uses. */
-function cliJson(pred: string, gt: string): Json {
-  const r = spawnSync(process.execPath, [CLI, 'evaluate', pred, gt, '--json'], { encoding: 'utf8', timeout: 120_000 });
+function cliJson(pred: string, gt: string, extra: string[] = []): Json {
+  const r = spawnSync(process.execPath, [CLI, 'evaluate', pred, gt, '--json', ...extra], { encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.status, 0, `the CLI failed on ${pred} ${gt}: ${r.stderr}`);
   return JSON.parse(r.stdout) as Json;
 }
@@ -53,50 +53,117 @@ let page: Page;
 let workspace: string;
 let step = 0;
 
+/** Run a scenario; on failure, keep a screenshot of what the page showed. */
+async function scenario(name: string, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    await page.screenshot({ path: join(SHOTS, `FAILED-${name}.png`) }).catch(() => undefined);
+    await page.keyboard.press('Escape').catch(() => undefined);
+    throw e;
+  }
+}
+
 async function shot(name: string): Promise<void> {
   step++;
   await page.screenshot({ path: join(SHOTS, `${String(step).padStart(2, '0')}-${name}.png`) });
 }
 
-/** The explorer row of a workspace-relative path (its folders must be expanded). */
-function row(rel: string) {
-  const name = rel.split('/').pop()!;
-  const depth = rel.split('/').length;
-  return page.locator(`.explorer-folders-view .monaco-list-row[aria-level="${depth}"]`).filter({
-    has: page.locator('.label-name', { hasText: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }),
-  });
+/**
+ * The explorer row of a workspace-relative path (its folders expanded): found by walking the
+ * tree rows in order (aria-level and name), so `pred/scene.png` and `gt/scene.png` are told apart.
+ */
+async function row(rel: string) {
+  const parts = rel.split('/');
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const index = await page.evaluate((names: string[]) => {
+      const rows = Array.from(document.querySelectorAll<HTMLElement>('.explorer-folders-view .monaco-list-row')).sort(
+        (a, b) => Number(a.dataset.index) - Number(b.dataset.index),
+      );
+      let from = 0;
+      let found: HTMLElement | undefined;
+      for (let level = 1; level <= names.length; level++) {
+        found = undefined;
+        for (let i = from; i < rows.length; i++) {
+          const r = rows[i]!;
+          const l = Number(r.getAttribute('aria-level'));
+          if (level > 1 && l < level) break; // left the parent folder
+          if (l === level && r.querySelector('.label-name')?.textContent === names[level - 1]) {
+            found = r;
+            from = i + 1;
+            break;
+          }
+        }
+        if (!found) return null;
+      }
+      return found ? found.dataset.index ?? null : null;
+    }, parts);
+    if (index !== null) return page.locator(`.explorer-folders-view .monaco-list-row[data-index="${index}"]`);
+    if (Date.now() > deadline) throw new Error(`no explorer row for ${rel}`);
+    await page.waitForTimeout(200);
+  }
 }
 
 /** Expand the folders above `rel` in the explorer (a click toggles a collapsed folder). */
 async function reveal(rel: string): Promise<void> {
   const parts = rel.split('/');
   for (let i = 1; i < parts.length; i++) {
-    const folder = row(parts.slice(0, i).join('/'));
-    await folder.first().waitFor({ timeout: 30_000 });
-    if ((await folder.first().getAttribute('aria-expanded')) !== 'true') await folder.first().click();
-    await page.waitForFunction(
-      ([sel]) => document.querySelector(sel as string)?.getAttribute('aria-expanded') === 'true',
-      [`.explorer-folders-view .monaco-list-row[aria-expanded]`],
-      { timeout: 2_000 },
-    ).catch(() => undefined);
+    const folder = await row(parts.slice(0, i).join('/'));
+    if ((await folder.getAttribute('aria-expanded')) !== 'true') {
+      await folder.click();
+      await page.waitForFunction(
+        (sel: string) => document.querySelector(sel)?.getAttribute('aria-expanded') === 'true',
+        `.explorer-folders-view .monaco-list-row[aria-expanded][aria-label="${parts[i - 1]}"]`,
+        { timeout: 5_000 },
+      ).catch(() => undefined);
+    }
   }
-  await row(rel).first().waitFor({ timeout: 30_000 });
+  await row(rel);
 }
 
 /** Select files in the explorer: a click on the first, then Ctrl+ or Shift+click on the rest. */
 async function select(rels: string[], modifier: 'Control' | 'Shift' = 'Control'): Promise<void> {
   for (const r of rels) await reveal(r);
-  await row(rels[0]!).first().click();
-  for (const r of rels.slice(1)) await row(r).first().click({ modifiers: [modifier] });
-  for (const r of rels) await assert.doesNotReject(row(r).first().and(page.locator('.selected')).waitFor({ timeout: 5_000 }), `${r} is selected`);
+  await (await row(rels[0]!)).click();
+  for (const r of rels.slice(1)) await (await row(r)).click({ modifiers: [modifier] });
+  for (const r of rels) {
+    const selected = await (await row(r)).getAttribute('aria-selected');
+    assert.equal(selected, 'true', `${r} is selected in the explorer`);
+  }
 }
 
-/** Right-click a row → "Evaluate Mask Pair". */
+/**
+ * Right-click a row → "Evaluate Mask Pair" (the explorer's context menu). VS Code's menus ignore
+ * a mouse-up that comes too soon after they open, so hover first, then click, and check that the
+ * menu closed; one more try if the command did not start.
+ */
 async function evaluateFromContextMenu(rel: string): Promise<void> {
-  await row(rel).first().click({ button: 'right' });
-  const item = page.getByRole('menuitem', { name: /Evaluate Mask Pair/ });
-  await item.first().waitFor({ timeout: 15_000 });
-  await item.first().click();
+  for (let attempt = 1; ; attempt++) {
+    const tabsBefore = await page.locator('.tabs-container .tab', { hasText: 'SegScope' }).count();
+    await (await row(rel)).click({ button: 'right' });
+    const item = page.locator('.context-view .action-item', { hasText: 'Evaluate Mask Pair' }).first();
+    await item.waitFor({ timeout: 15_000 });
+    await item.hover();
+    await page.waitForTimeout(300);
+    await item.click();
+    const closed = await page
+      .locator('.context-view .monaco-menu')
+      .first()
+      .waitFor({ state: 'detached', timeout: 3_000 })
+      .then(() => true, () => false);
+    if (!closed) await page.keyboard.press('Enter');
+    // the command started: a progress notification, a new panel tab, or (a pair that has a panel) its tab is active
+    const started = await Promise.race([
+      page.locator('.notifications-toasts .notification-toast', { hasText: 'SegScope' }).first().waitFor({ timeout: 10_000 }).then(() => true),
+      page
+        .waitForFunction((n: number) => document.querySelectorAll('.tabs-container .tab').length > 0 && Array.from(document.querySelectorAll('.tabs-container .tab')).filter((t) => (t.textContent ?? '').includes('SegScope')).length > n, tabsBefore, { timeout: 10_000 })
+        .then(() => true),
+      page.locator('.tabs-container .tab.active', { hasText: 'SegScope' }).first().waitFor({ timeout: 10_000 }).then(() => true),
+    ]).catch(() => false);
+    if (started || attempt >= 2) return;
+    await page.keyboard.press('Escape');
+  }
 }
 
 /** The webview frame whose panel shows this pair (webviews are nested iframes). */
@@ -106,7 +173,7 @@ async function panelFrame(predName: string, gtName: string, timeoutMs = 120_000)
     for (const frame of page.frames()) {
       try {
         const hit = await frame.evaluate(
-          ([p, g]) => {
+          ([p, g]: string[]) => {
             const pred = document.querySelector('[data-role="pred"]')?.textContent ?? '';
             const gt = document.querySelector('[data-role="gt"]')?.textContent ?? '';
             return pred.endsWith(p as string) && gt.endsWith(g as string) && document.body.dataset.rendered === 'true';
@@ -123,9 +190,29 @@ async function panelFrame(predName: string, gtName: string, timeoutMs = 120_000)
   }
 }
 
+/** The webview frame of a pair's panel that shows an error. */
+async function errorFrame(predName: string, gtName: string, timeoutMs = 60_000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const frame of page.frames()) {
+      const hit = await frame
+        .evaluate(([p, g]: string[]) => {
+          const pred = document.querySelector('[data-role="pred"]')?.textContent ?? '';
+          const gt = document.querySelector('[data-role="gt"]')?.textContent ?? '';
+          const error = document.getElementById('error');
+          return pred.endsWith(p) && gt.endsWith(g) && !!error && !error.hidden && (error.textContent ?? '') !== '';
+        }, [predName, gtName])
+        .catch(() => false);
+      if (hit) return frame;
+    }
+    if (Date.now() > deadline) throw new Error(`no SegScope panel showing an error for ${predName} ⇄ ${gtName} within ${timeoutMs} ms`);
+    await page.waitForTimeout(250);
+  }
+}
+
 /** The loss values a panel shows: the text of each summary cell and its full-precision data-loss. */
 async function shownLosses(frame: Frame): Promise<Record<string, { text: string; value: number }>> {
-  return frame.evaluate((ids) => {
+  return frame.evaluate((ids: string[]) => {
     const out: Record<string, { text: string; value: number }> = {};
     for (const id of ids as string[]) {
       const cell = document.querySelector<HTMLElement>(`[data-scope="loss"][data-id="${id}"]`);
@@ -155,6 +242,28 @@ async function closeEditors(): Promise<void> {
   await runCommand('View: Close All Editors');
 }
 
+/**
+ * Wait until the workbench knows the extension's command (the remote extension host scans the
+ * installed extensions a while after the page loads): the palette lists "SegScope: Evaluate Mask Pair".
+ */
+async function waitForCommand(timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 10_000 });
+    await input.fill('>Evaluate Mask Pair');
+    const hit = await page
+      .locator('.quick-input-widget .monaco-list-row', { hasText: 'SegScope: Evaluate Mask Pair' })
+      .first()
+      .waitFor({ timeout: 3_000 })
+      .then(() => true, () => false);
+    if (hit) return;
+    if (Date.now() > deadline) throw new Error(`the command palette never listed "SegScope: Evaluate Mask Pair" (${timeoutMs} ms)`);
+  }
+}
+
 async function runCommand(title: string): Promise<void> {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
@@ -180,7 +289,7 @@ describe('SegScope in code-server (VS Code 1.139, Chromium)', { timeout: 15 * 60
       executablePath: '/usr/bin/chromium',
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
     });
-    const context = await browser.newContext({ viewport: { width: 1500, height: 950 } });
+    const context = await browser.newContext({ viewport: { width: 1500, height: 950 }, permissions: ['clipboard-read', 'clipboard-write'] });
     page = await context.newPage();
     await page.goto(server.url);
     await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
@@ -193,84 +302,156 @@ describe('SegScope in code-server (VS Code 1.139, Chromium)', { timeout: 15 * 60
     await server?.stop();
   });
 
-  test('the extension is installed and its command is in the palette', async () => {
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ timeout: 10_000 });
-    await input.fill('>Evaluate Mask Pair');
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'SegScope: Evaluate Mask Pair' }).first().waitFor({ timeout: 15_000 });
-    await shot('palette');
-    await page.keyboard.press('Escape');
-  });
+  test('the extension is installed and its command is in the palette', () =>
+    scenario('palette', async () => {
+      await waitForCommand();
+      await shot('palette');
+      await page.keyboard.press('Escape');
+    }));
 
-  test('2D binary pair: Ctrl+click two files, right-click → Evaluate Mask Pair', async () => {
-    const p = DEMO_PAIRS.find((x) => x.name === 'binary2d')!;
-    // the ground truth first: the extension must still take the .npy probability map as the prediction
-    await select([p.gt, p.pred], 'Control');
-    await shot('binary2d-selected');
-    await evaluateFromContextMenu(p.pred);
-    const frame = await panelFrame('case01_pred.npy', 'case01_gt.png');
-    await shot('binary2d-panel');
-    await assertPanelMatchesCli(frame, p.pred, p.gt);
-  });
+  test('2D binary pair: Ctrl+click two files, right-click → Evaluate Mask Pair', () =>
+    scenario('binary2d', async () => {
+      const p = DEMO_PAIRS.find((x) => x.name === 'binary2d')!;
+      // the ground truth first: the extension must still take the .npy probability map as the prediction
+      await select([p.gt, p.pred], 'Control');
+      await shot('binary2d-selected');
+      await evaluateFromContextMenu(p.pred);
+      const frame = await panelFrame('case01_pred.npy', 'case01_gt.png');
+      await shot('binary2d-panel');
+      await assertPanelMatchesCli(frame, p.pred, p.gt);
 
-  test('2D multi-class pair in pred/ and gt/ folders, found from one file', async () => {
-    const p = DEMO_PAIRS.find((x) => x.name === 'multiclass2d')!;
-    await reveal(p.gt);
-    await select([p.pred]);
-    // one file: the extension finds gt/scene.png as the partner
-    await evaluateFromContextMenu(p.pred);
-    const frame = await panelFrame('pred/scene.png', 'gt/scene.png');
-    await shot('multiclass2d-panel');
-    await assertPanelMatchesCli(frame, p.pred, p.gt);
-    // classes.json beside the masks names the classes
-    const classNames = await frame.evaluate(() => document.querySelector('#class-table')?.textContent ?? '');
-    assert.match(classNames, /disc/);
-  });
+      // "Copy results: JSON" goes through the host to the clipboard (vscode.env.clipboard)
+      await frame.locator('button[data-copy="json"]').click();
+      await frame.waitForFunction(() => /Copied the results as JSON/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 15_000 });
+      const copied = JSON.parse(await page.evaluate(() => navigator.clipboard.readText())) as Json;
+      assert.equal(Number(copied.losses.dice).toFixed(6), num(cliJson(join(workspace, p.pred), join(workspace, p.gt)).losses.dice).toFixed(6));
 
-  test('3D NIfTI pair: Shift+click', async () => {
-    const p = DEMO_PAIRS.find((x) => x.name === 'volume3d')!;
-    await select([p.gt, p.pred], 'Shift');
-    await evaluateFromContextMenu(p.gt);
-    const frame = await panelFrame('liver_pred.nii.gz', 'liver_gt.nii.gz');
-    await shot('volume3d-panel');
-    await assertPanelMatchesCli(frame, p.pred, p.gt);
-    const expected = cliJson(join(workspace, p.pred), join(workspace, p.gt));
-    assert.equal(expected.target.shape.length, 3);
-    // the overlay is a slice of the volume
-    const slice = await frame.evaluate(() => (document.querySelector('#overlay') as HTMLElement | null)?.dataset.slice ?? '');
-    assert.match(slice, /^\d:\d+$/, `the overlay shows a slice (${slice})`);
-  });
+      // "Save plot: PNG" asks where (showSaveDialog: code-server's simple file dialog) and writes the file
+      const target = join(workspace, 'binary2d', 'segscope-perclass.png');
+      rmSync(target, { force: true });
+      await frame.locator('button[data-save="perclass:png"]').click();
+      const dialog = page.locator('.quick-input-widget input');
+      await dialog.waitFor({ timeout: 15_000 });
+      await dialog.fill(target);
+      await page.keyboard.press('Enter');
+      await frame.waitForFunction(() => /Saved /.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 15_000 });
+      const png = readFileSync(target);
+      assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47], 'a PNG file was written');
+      await shot('binary2d-saved-plot');
 
-  test('mismatched pair: an error notification names the file and both shapes', async () => {
-    const p = DEMO_PAIRS.find((x) => x.name === 'mismatched')!;
-    const cliMessage = cliError(join(workspace, p.pred), join(workspace, p.gt));
-    await select([p.pred, p.gt], 'Control');
-    await evaluateFromContextMenu(p.pred);
-    const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'SegScope' }).filter({ hasText: /64/ });
-    await toast.first().waitFor({ timeout: 60_000 });
-    const text = (await toast.first().innerText()).replace(/\s+/g, ' ');
-    await shot('mismatched-notification');
-    assert.match(text, /small_(pred|gt)\.png/, `the notification names the file: ${text}`);
-    assert.match(text, /64/, text);
-    assert.match(text, /80/, text);
-    // it says what the CLI says
-    const core = cliMessage.replace(/^segscope:\s*/i, '').slice(0, 40);
-    assert.ok(text.includes(core.slice(core.lastIndexOf(':') + 1).trim().slice(0, 20)), `notification "${text}" vs CLI "${cliMessage}"`);
-  });
+      // a segscope.* setting (here the workspace's segscope.losses) re-evaluates the open panel
+      const settingsDir = join(workspace, '.vscode');
+      mkdirSync(settingsDir, { recursive: true });
+      writeFileSync(join(settingsDir, 'settings.json'), JSON.stringify({ 'segscope.losses': ['dice', 'iou', 'hd95'] }));
+      const lossCells = () => frame.evaluate(() => document.querySelectorAll('[data-scope="loss"]').length);
+      await frame.waitForFunction(() => document.body.dataset.rendered === 'true' && document.querySelectorAll('[data-scope="loss"]').length === 3, undefined, { timeout: 60_000 });
+      const subset = cliJson(join(workspace, p.pred), join(workspace, p.gt), ['--losses', 'dice,iou,hd95']);
+      assert.deepEqual(Object.keys(subset.losses).sort(), ['dice', 'hd95', 'iou']);
+      await assertPanelMatchesCli(frame, p.pred, p.gt);
+      await shot('binary2d-losses-setting');
+      rmSync(settingsDir, { recursive: true, force: true });
+      await frame.waitForFunction(() => document.body.dataset.rendered === 'true' && document.querySelectorAll('[data-scope="loss"]').length > 3, undefined, { timeout: 60_000 });
+      assert.ok((await lossCells()) > 3);
+    }));
 
-  test('panels are restored after a window reload and evaluate again', async () => {
-    await page.reload();
-    await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
-    // the restored (active) panel renders again with the same numbers
-    const p = DEMO_PAIRS.find((x) => x.name === 'volume3d')!;
-    const frame = await panelFrame('liver_pred.nii.gz', 'liver_gt.nii.gz', 120_000).catch(async () => {
-      // the active editor after the reload may be another panel: bring the 3D one forward
-      await page.locator('.tabs-container .tab', { hasText: 'liver_pred.nii.gz' }).first().click();
-      return panelFrame('liver_pred.nii.gz', 'liver_gt.nii.gz', 60_000);
-    });
-    await shot('restored-panel');
-    await assertPanelMatchesCli(frame, p.pred, p.gt);
-    await closeEditors();
-  });
+  test('2D multi-class pair in pred/ and gt/ folders, found from one file', () =>
+    scenario('multiclass2d', async () => {
+      const p = DEMO_PAIRS.find((x) => x.name === 'multiclass2d')!;
+      await reveal(p.gt);
+      await select([p.pred]);
+      // one file: the extension finds gt/scene.png as the partner
+      await evaluateFromContextMenu(p.pred);
+      const frame = await panelFrame('pred/scene.png', 'gt/scene.png');
+      await shot('multiclass2d-panel');
+      await frame.evaluate(() => document.getElementById('per-class')?.scrollIntoView());
+      await shot('multiclass2d-per-class');
+      await assertPanelMatchesCli(frame, p.pred, p.gt);
+      // classes.json beside the masks names the classes
+      const classNames = await frame.evaluate(() => document.querySelector('#class-table')?.textContent ?? '');
+      assert.match(classNames, /disc/);
+      // one click swaps prediction and ground truth (both are label maps) and evaluates again
+      await frame.locator('#swap').click();
+      const swapped = await panelFrame('gt/scene.png', 'pred/scene.png');
+      await shot('multiclass2d-swapped');
+      await assertPanelMatchesCli(swapped, p.gt, p.pred);
+      await swapped.locator('#swap').click();
+      await panelFrame('pred/scene.png', 'gt/scene.png');
+    }));
+
+  test('3D NIfTI pair: Shift+click', () =>
+    scenario('volume3d', async () => {
+      const p = DEMO_PAIRS.find((x) => x.name === 'volume3d')!;
+      await select([p.gt, p.pred], 'Shift');
+      await evaluateFromContextMenu(p.gt);
+      const frame = await panelFrame('liver_pred.nii.gz', 'liver_gt.nii.gz');
+      await shot('volume3d-panel');
+      await frame.evaluate(() => document.getElementById('overlay')?.scrollIntoView());
+      await shot('volume3d-overlay');
+      await assertPanelMatchesCli(frame, p.pred, p.gt);
+      const expected = cliJson(join(workspace, p.pred), join(workspace, p.gt));
+      assert.equal(expected.target.shape.length, 3);
+      // the overlay is a slice of the volume
+      const slice = await frame.evaluate(() => (document.querySelector('#overlay') as HTMLElement | null)?.dataset.slice ?? '');
+      assert.match(slice, /^\d:\d+$/, `the overlay shows a slice (${slice})`);
+      // another slice is computed by the extension host (a 'slice' message answered by an 'overlay')
+      const hausdorff = frame.locator('#overlay button', { hasText: /Hausdorff point/ });
+      if ((await hausdorff.count()) > 0 && (await hausdorff.first().isEnabled())) {
+        await hausdorff.first().click();
+      } else {
+        const slider = frame.locator('#overlay input[type="range"][data-axis="0"]');
+        await slider.first().fill('3');
+        await slider.first().dispatchEvent('change');
+      }
+      await frame.waitForFunction((before: string) => {
+        const el = document.querySelector('#overlay') as HTMLElement | null;
+        return !!el && !!el.dataset.slice && el.dataset.slice !== before && document.body.dataset.rendered === 'true';
+      }, slice, { timeout: 60_000 });
+      await frame.evaluate(() => document.getElementById('overlay')?.scrollIntoView());
+      await shot('volume3d-other-slice');
+    }));
+
+  test('mismatched pair: an error notification names the file and both shapes', () =>
+    scenario('mismatched', async () => {
+      const p = DEMO_PAIRS.find((x) => x.name === 'mismatched')!;
+      const cliMessage = cliError(join(workspace, p.pred), join(workspace, p.gt));
+      await select([p.pred, p.gt], 'Control');
+      await evaluateFromContextMenu(p.pred);
+      const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'SegScope' }).filter({ hasText: /64/ });
+      await toast.first().waitFor({ timeout: 60_000 });
+      const text = (await toast.first().innerText()).replace(/\s+/g, ' ');
+      assert.match(text, /small_(pred|gt)\.png/, `the notification names the file: ${text}`);
+      assert.match(text, /64/, text);
+      assert.match(text, /80/, text);
+      // it says what the CLI says (with workspace-relative paths)
+      const problem = cliMessage.replace(/^segscope:\s*/i, '').split(`${workspace}/`).join('');
+      assert.ok(text.includes(problem), `notification "${text}" says what the CLI says: "${problem}"`);
+      // the panel shows the error too
+      const frame = await errorFrame('small_pred.png', 'small_gt.png');
+      const shown = await frame.evaluate(() => document.getElementById('error')?.textContent ?? '');
+      assert.ok(shown.replace(/\s+/g, ' ').includes(problem.replace(/^[^:]*: /, '')), `the panel shows "${shown}"`);
+      assert.match(shown, /small_pred\.png/);
+      await page.locator('.notifications-toasts .notification-toast', { hasText: 'evaluating' }).first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+      await shot('mismatched-notification');
+    }));
+
+  test('panels are restored after a window reload and evaluate again', () =>
+    scenario('restore', async () => {
+      const p = DEMO_PAIRS.find((x) => x.name === 'volume3d')!;
+      // make the 3D panel the active editor, then reload the window (a proper shutdown: state is saved)
+      await page.locator('.tabs-container .tab', { hasText: 'liver_pred.nii.gz ⇄ liver_gt.nii.gz' }).first().click();
+      await panelFrame('liver_pred.nii.gz', 'liver_gt.nii.gz', 30_000);
+      await runCommand('Developer: Reload Window');
+      await page.waitForTimeout(2_000);
+      await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+      const frame = await panelFrame('liver_pred.nii.gz', 'liver_gt.nii.gz', 120_000);
+      await shot('restored-3d-panel');
+      await assertPanelMatchesCli(frame, p.pred, p.gt);
+      // a panel in a background tab is restored when it is shown
+      const m = DEMO_PAIRS.find((x) => x.name === 'multiclass2d')!;
+      await page.locator('.tabs-container .tab', { hasText: 'pred/scene.png ⇄ gt/scene.png' }).first().click();
+      const multi = await panelFrame('pred/scene.png', 'gt/scene.png', 120_000);
+      await shot('restored-background-panel');
+      await assertPanelMatchesCli(multi, m.pred, m.gt);
+      await closeEditors();
+    }));
 });

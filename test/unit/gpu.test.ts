@@ -171,6 +171,7 @@ const CASES: Case[] = [
   { name: 'binary label maps', make: () => labelMap(14, 2, 50, 50, true) },
   { name: 'all pixels ignored', make: () => { const p = binaryProbabilities(15, 16, 16); p.target.fill(-1); return p; } },
   { name: '1024x1024 multi-class logits C=3', make: () => channelLogits(16, 3, 1024, 1024) },
+  { name: '1024x1024 multi-class probabilities C=19 (two chunks)', make: () => channelProbabilities(19, 19, 1024, 1024) },
   { name: '2048x2048 binary probabilities', make: () => binaryProbabilities(17, 2048, 2048) },
 ];
 

@@ -37,13 +37,13 @@ const pairArb = (maxClasses: number) =>
     seedA: fc.integer(),
     seedB: fc.integer(),
   }).map(({ h, w, classes, seedA, seedB }) => ({
-    shape: [h, w], classes, map: blobMap(h, w, classes, seedA), other: blobMap(h, w, classes, seedB),
+    shape: [h, w] as number[], classes, map: blobMap(h, w, classes, seedA), other: blobMap(h, w, classes, seedB),
   }));
 const labelMapArb = pairArb;
 
 const probMapArb = fc.record({ h: fc.integer({ min: 2, max: 12 }), w: fc.integer({ min: 2, max: 12 }) }).chain(({ h, w }) =>
   fc.record({
-    shape: fc.constant([h, w]),
+    shape: fc.constant([h, w] as number[]),
     p: fc.array(fc.double({ min: 0.01, max: 0.99, noNaN: true }), { minLength: h * w, maxLength: h * w }),
     t: fc.array(fc.integer({ min: 0, max: 1 }), { minLength: h * w, maxLength: h * w }),
   }));

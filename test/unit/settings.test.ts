@@ -144,6 +144,7 @@ test('maxFileSizeMB 0 means no limit; classes 0 and predScale 0 mean inferred / 
 
 test('class names: defaults, setting (array or map), classes.json overrides', () => {
   assert.deepEqual(resolveClassNames(3, []).names, ['background', 'class 1', 'class 2']);
+  assert.deepEqual(resolveClassNames(2, [], undefined, true).names, ['background', 'foreground']);
   assert.deepEqual(resolveClassNames(3, ['bg', 'liver']).names, ['bg', 'liver', 'class 2']);
   assert.deepEqual(resolveClassNames(3, { '2': 'tumour' }).names, ['background', 'class 1', 'tumour']);
   assert.deepEqual(resolveClassNames(3, ['bg', 'liver'], { '1': 'kidney' }).names, ['bg', 'kidney', 'class 2']);
