@@ -3,15 +3,16 @@ import { clampProb } from '../numerics.js';
 import type { PixelSums, PreparedPair } from '../types.js';
 
 /**
- * Σ_k e_k · lovasz_grad(g)_k for errors sorted descending, given the errors of the
- * foreground (g = 1) and background (g = 0) elements separately: each group is sorted with a
- * typed-array sort and the two are merged, so no index permutation is needed. Ties between
- * the groups may go either way: the Lovász extension has the same value for any tie order.
+ * Σ_k relu(e_k) · lovasz_grad(g)_k for errors sorted descending, given the POSITIVE errors of the
+ * foreground (g = 1) and background (g = 0) elements separately and the foreground count G.
+ * Elements with e ≤ 0 sort after every positive one and add nothing, so they are left out before
+ * sorting. Each group is sorted with a typed-array sort and the two are merged, so no index
+ * permutation is needed; ties between the groups may go either way, as the Lovász extension has
+ * the same value for any tie order.
  */
-export function lovaszFromGroups(fgErrors: Float64Array, bgErrors: Float64Array, hinge: boolean): number {
+export function lovaszFromGroups(fgErrors: Float64Array, bgErrors: Float64Array, G: number): number {
   fgErrors.sort();
   bgErrors.sort();
-  const G = fgErrors.length;
   let i = fgErrors.length - 1;
   let j = bgErrors.length - 1;
   let cumFg = 0;
@@ -30,7 +31,6 @@ export function lovaszFromGroups(fgErrors: Float64Array, bgErrors: Float64Array,
     const intersection = G - cumFg;
     const union = G + cumBg;
     const jac = 1 - intersection / union;
-    if (hinge && e <= 0) break; // relu(e) = 0 from here on: errors are sorted descending
     loss += e * (jac - prevJ);
     prevJ = jac;
   }
@@ -65,10 +65,11 @@ export function lovaszSoftmax(pair: PreparedPair, planes: ClassPlanes, sums: Pix
     for (let i = 0; i < N; i++) {
       const y = target[i];
       if (y < 0) continue;
-      if (y === c) fg[a++] = 1 - p[i];
-      else bg[b++] = p[i];
+      if (y === c) {
+        if (p[i] < 1) fg[a++] = 1 - p[i];
+      } else if (p[i] > 0) bg[b++] = p[i];
     }
-    const value = lovaszFromGroups(fg, bg, false);
+    const value = lovaszFromGroups(fg.subarray(0, a), bg.subarray(0, b), counts[c]);
     perClass.set(c, value);
     total += value;
   }
@@ -97,8 +98,10 @@ export function lovaszHinge(pair: PreparedPair, planes: ClassPlanes, sums: Pixel
     const y = target[i];
     if (y < 0) continue;
     const z = planes.binaryLogit(i);
-    if (y === 1) fg[a++] = 1 - z;
-    else bg[b++] = 1 + z;
+    const e = y === 1 ? 1 - z : 1 + z;
+    if (e <= 0) continue;
+    if (y === 1) fg[a++] = e;
+    else bg[b++] = e;
   }
-  return lovaszFromGroups(fg, bg, true);
+  return lovaszFromGroups(fg.subarray(0, a), bg.subarray(0, b), counts[1]);
 }
