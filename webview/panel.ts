@@ -252,7 +252,7 @@ function renderSummary(r: EvaluationJson): void {
   const lossTable = clear($('loss-table')) as HTMLTableElement;
   lossTable.append(
     h('caption', {}, 'Losses and surface metrics'),
-    h('thead', {}, h('tr', {}, h('th', {}, 'Loss'), h('th', { class: 'num' }, 'Value'), h('th', {}, 'Backend'), h('th', { class: 'num', title: 'Time in ms; a name in brackets is the engine step that computed several losses at once' }, 'Time (ms)'))),
+    h('thead', {}, h('tr', {}, h('th', {}, 'Loss'), h('th', { class: 'num' }, 'Value'), h('th', {}, 'Backend'), h('th', { class: 'num', title: 'Time in ms; * marks the time of an engine step that computed several losses at once' }, 'Time (ms)'))),
   );
   const tbody = h('tbody');
   const ids = LOSS_IDS.filter((id) => id in r.losses);
@@ -260,14 +260,15 @@ function renderSummary(r: EvaluationJson): void {
     const card = LOSS_CARDS[id];
     const own = r.timingsMs[id];
     const group = TIMING_GROUP[id];
-    const time = own !== undefined ? formatMs(own) : group && r.timingsMs[group] !== undefined ? `${formatMs(r.timingsMs[group])} (${group})` : '';
+    const shared = own === undefined && group !== undefined && r.timingsMs[group] !== undefined;
+    const time = own !== undefined ? formatMs(own) : shared ? formatMs(r.timingsMs[group!]) : '';
     const row = h(
       'tr',
       { class: 'clickable', 'data-card': id, title: `${card.name}: show its card` },
       h('td', {}, card.name, h('span', { class: 'id' }, id), card.better === 'higher' ? h('span', { class: 'better' }, '↑ better') : null),
       valueCell(r.losses[id], { id, scope: 'loss', 'loss-id': id }),
       h('td', {}, r.backend),
-      h('td', { class: 'num' }, time),
+      h('td', shared ? { class: 'num', title: `the engine step '${group}', shared by several losses` } : { class: 'num' }, shared ? `${time}*` : time),
     );
     row.addEventListener('click', () => openCard(id));
     tbody.append(row);
