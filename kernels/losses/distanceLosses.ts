@@ -114,7 +114,7 @@ function distanceToOtherSide(M: Uint8Array, shape: number[], spacing: number[]):
  * Hausdorff, HD95, ASSD and NSD of hard masks A (prediction) and B (target), given on a grid whose
  * rim is background or the array's own border (so boundaries are those of the whole array).
  */
-export function surfaceDistances(
+function surfaceDistances(
   A: Uint8Array, B: Uint8Array, countA: number, countB: number, shape: number[], spacing: number[], tolerance: number,
 ): Required<Pick<ClassDistanceTerms, 'hausdorff' | 'hd95' | 'assd' | 'nsd'>> {
   if (countA === 0 && countB === 0) return { hausdorff: 0, hd95: 0, assd: 0, nsd: 1 };
