@@ -953,7 +953,7 @@ function report(workloads: Workload[], impls: string[], results: Results, unavai
   L('(6) Lovász and the distance losses alone on the gpu.js backends (the same host TypeScript code as');
   L('reference: only the per-pixel sums move to gpu.js). — = cut by the deadline, · = not measured.');
   L();
-  if (autoBackend) L(`\`--backend auto\` resolves to \`${autoBackend}\` in a plain process here (no X display).`);
+  if (autoBackend) L(`\`--backend auto\` resolves to \`${autoBackend}\` in this run (${process.env.DISPLAY ? `X display ${process.env.DISPLAY}` : "no X display"}).`);
   for (const [b, why] of unavailable) L(`- \`${b}\` not measured: ${why}`);
   if (unavailable.size || autoBackend) L();
 
