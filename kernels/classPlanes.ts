@@ -66,14 +66,6 @@ export class ClassPlanes {
     return out;
   }
 
-  /** The thresholded channel M = p_c > 0.5 (Hausdorff DT loss), ignored pixels off. */
-  thresholdMask(c: number, out: Uint8Array, scratch: Float64Array): Uint8Array {
-    const p = this.probability(c, scratch);
-    const { target } = this.pair;
-    for (let i = 0; i < out.length; i++) out[i] = target[i] >= 0 && p[i] > 0.5 ? 1 : 0;
-    return out;
-  }
-
   targetMask(c: number, out: Uint8Array): Uint8Array {
     const t = this.pair.target;
     for (let i = 0; i < out.length; i++) out[i] = t[i] === c ? 1 : 0;

@@ -66,10 +66,14 @@ export function classDistanceTerms(
   } else {
     shape = pair.shape;
     p = planes.probability(c, new Float64Array(N));
-    M = planes.thresholdMask(c, new Uint8Array(N), new Float64Array(N));
     G = planes.targetMask(c, new Uint8Array(N));
     valid = new Uint8Array(N);
-    for (let i = 0; i < N; i++) valid[i] = target[i] >= 0 ? 1 : 0;
+    M = new Uint8Array(N);
+    for (let i = 0; i < N; i++) {
+      valid[i] = target[i] >= 0 ? 1 : 0;
+      // the DT loss's M = p_c > 0.5, background where ignored like every hard mask
+      M[i] = valid[i] && p[i] > 0.5 ? 1 : 0;
+    }
   }
   const countM = count(M);
 
