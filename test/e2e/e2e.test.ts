@@ -125,8 +125,18 @@ async function reveal(rel: string): Promise<void> {
 /** Select files in the explorer: a click on the first, then Ctrl+ or Shift+click on the rest. */
 async function select(rels: string[], modifier: 'Control' | 'Shift' = 'Control'): Promise<void> {
   for (const r of rels) await reveal(r);
-  await (await row(rels[0]!)).click();
-  for (const r of rels.slice(1)) await (await row(r)).click({ modifiers: [modifier] });
+  const allSelected = async (): Promise<boolean> => {
+    for (const r of rels) if ((await (await row(r)).getAttribute('aria-selected')) !== 'true') return false;
+    return true;
+  };
+  // code-server's explorer sometimes drops a click right after a folder expands: wait, then click again once
+  for (let attempt = 0; attempt < 2; attempt++) {
+    await (await row(rels[0]!)).click();
+    for (const r of rels.slice(1)) await (await row(r)).click({ modifiers: [modifier] });
+    const deadline = Date.now() + 3_000;
+    while (!(await allSelected()) && Date.now() < deadline) await page.waitForTimeout(150);
+    if (await allSelected()) break;
+  }
   for (const r of rels) {
     const selected = await (await row(r)).getAttribute('aria-selected');
     assert.equal(selected, 'true', `${r} is selected in the explorer`);
