@@ -3,11 +3,10 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { maskExtension } from '../formats/extensions.js';
 import { MaskInputError } from '../formats/types.js';
 import type { EvaluateFilesOptions } from './evaluateFiles.js';
 import type { WorkerReply, WorkerRequest } from './evaluateWorker.js';
-
-const MASK_EXTENSIONS = ['.nii.gz', '.nii', '.npy', '.png'];
 
 export interface FolderPair {
   name: string;
@@ -31,7 +30,7 @@ export interface BatchResult {
 }
 
 function stem(file: string): string | null {
-  const ext = MASK_EXTENSIONS.find((e) => file.toLowerCase().endsWith(e));
+  const ext = maskExtension(file);
   return ext ? file.slice(0, -ext.length) : null;
 }
 

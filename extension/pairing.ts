@@ -12,8 +12,9 @@
 
 export type Role = 'pred' | 'gt';
 
-/** Extensions of the mask formats the evaluator reads (`.nii.gz` is matched as a whole). */
-export const MASK_EXTENSIONS = ['.png', '.npy', '.nii', '.nii.gz'] as const;
+import { baseName, maskExtension } from '../formats/extensions.js';
+
+export { MASK_EXTENSIONS, baseName, maskExtension } from '../formats/extensions.js';
 
 const PRED_WORDS = new Set([
   'pred', 'preds', 'prediction', 'predictions', 'predicted', 'output', 'outputs', 'out',
@@ -41,24 +42,12 @@ export interface RoleScore {
 }
 
 /** The file name without folders. */
-export function baseName(path: string): string {
-  const parts = path.split(/[\\/]+/);
-  return parts[parts.length - 1] ?? path;
-}
 
 /** The folder names above the file, nearest first. */
 export function folderNames(path: string): string[] {
   const parts = path.split(/[\\/]+/).filter((p) => p.length > 0);
   parts.pop();
   return parts.reverse();
-}
-
-/** The mask extension of `path` ('.nii.gz' as one), lower-case, or undefined when it is not a mask. */
-export function maskExtension(path: string): (typeof MASK_EXTENSIONS)[number] | undefined {
-  const lower = baseName(path).toLowerCase();
-  if (lower.endsWith('.nii.gz')) return '.nii.gz';
-  for (const ext of MASK_EXTENSIONS) if (lower.endsWith(ext)) return ext;
-  return undefined;
 }
 
 export function isMaskFile(path: string): boolean {

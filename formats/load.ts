@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { basename } from 'node:path';
+import { maskExtension } from './extensions.js';
 import { MaskInputError, type DecodedMask, type MaskFormat } from './types.js';
 import { decodeNpy, isNpy, DEFAULT_MAX_ELEMENTS } from './npy.js';
 import { decodePng, isPng } from './png.js';
@@ -21,11 +22,8 @@ const EXPECTED = '(expected .png, .npy, .nii or .nii.gz)';
 
 /** The format a file name promises, or undefined for an unknown extension. */
 export function formatFromPath(path: string): MaskFormat | undefined {
-  const name = basename(path).toLowerCase();
-  if (name.endsWith('.png')) return 'png';
-  if (name.endsWith('.npy')) return 'npy';
-  if (name.endsWith('.nii') || name.endsWith('.nii.gz')) return 'nifti';
-  return undefined;
+  const ext = maskExtension(path);
+  return ext === '.png' ? 'png' : ext === '.npy' ? 'npy' : ext ? 'nifti' : undefined;
 }
 
 /** The format the content announces by its magic bytes (gzip counts as NIfTI), or undefined. */
