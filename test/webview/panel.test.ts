@@ -114,6 +114,8 @@ interface Harness {
   send(msg: HostToWebview): Promise<void>;
   waitPosted(pred: (m: WebviewToHost) => boolean, what: string): Promise<WebviewToHost>;
   waitRendered(): Promise<void>;
+  /** the element's text once it equals `expected` (messages from `send` are handled asynchronously), else its last text */
+  waitText(selector: string, expected: string): Promise<string | null>;
   shot(name: string, fullPage?: boolean): Promise<void>;
 }
 
@@ -172,6 +174,14 @@ async function openPanel(options: { state?: unknown; vars?: Record<string, strin
     waitPosted,
     waitRendered: async () => {
       await page.waitForSelector('body[data-rendered="true"]', { timeout: 20000 });
+    },
+    waitText: async (selector, expected) => {
+      for (let i = 0; i < 100; i++) {
+        const text = await page.textContent(selector);
+        if (text === expected) return text;
+        await page.waitForTimeout(50);
+      }
+      return page.textContent(selector);
     },
     shot: async (name, fullPage = true) => {
       await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
@@ -317,7 +327,7 @@ describe('results panel in Chromium', () => {
       assert.equal(m.text, want);
       await h.send({ type: 'exported', what: 'copy', format, ok: true });
     }
-    assert.equal(await page.textContent('#status'), 'Copied the results as MARKDOWN.');
+    assert.equal(await h.waitText('#status', 'Copied the results as MARKDOWN.'), 'Copied the results as MARKDOWN.');
     const jsonCopy = (await h.posted()).find((x) => x.type === 'copy' && x.format === 'json') as Extract<WebviewToHost, { type: 'copy' }>;
     assert.deepEqual(JSON.parse(jsonCopy.text), r, 'the JSON copy is the CLI document');
 
@@ -329,7 +339,7 @@ describe('results panel in Chromium', () => {
       assert.ok(m.dataUrl.length > 2000);
     }
     await h.send({ type: 'exported', what: 'plot', format: 'png', ok: true, path: '/tmp/segscope-curves.png' });
-    assert.equal(await page.textContent('#status'), 'Saved /tmp/segscope-curves.png');
+    assert.equal(await h.waitText('#status', 'Saved /tmp/segscope-curves.png'), 'Saved /tmp/segscope-curves.png');
 
     // an invalid message is ignored and reported, not rendered
     await h.send({ type: 'result', result: { nope: 1 } } as unknown as HostToWebview);
@@ -342,7 +352,7 @@ describe('results panel in Chromium', () => {
 
     // an error from the host is shown with its file
     await h.send({ type: 'error', file: 'gt_mask.png', message: 'shape mismatch: prediction [96, 128] vs ground truth [96, 120]' });
-    assert.equal(await page.textContent('#error'), 'gt_mask.png: shape mismatch: prediction [96, 128] vs ground truth [96, 120]');
+    assert.equal(await h.waitText('#error', 'gt_mask.png: shape mismatch: prediction [96, 128] vs ground truth [96, 120]'), 'gt_mask.png: shape mismatch: prediction [96, 128] vs ground truth [96, 120]');
     await h.shot('05-binary2d-error', false);
 
     await assertClean(h);
@@ -440,7 +450,7 @@ describe('results panel in Chromium', () => {
     await h.send({ type: 'state', pair: l3.pair, busy: true });
     await h.send({ type: 'error', file: l3.pair.gt, message: 'cannot read the file' });
     await page.waitForFunction(() => (document.getElementById('content') as HTMLElement).hidden);
-    assert.equal(await page.textContent('#error'), `${l3.pair.gt}: cannot read the file`);
+    assert.equal(await h.waitText('#error', `${l3.pair.gt}: cannot read the file`), `${l3.pair.gt}: cannot read the file`);
     await h.shot('14-labels3d-failed-swap', false);
 
     await assertClean(h);
