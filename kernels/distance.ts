@@ -71,6 +71,125 @@ export function squaredDistanceToFeatures(
   return dist;
 }
 
+/**
+ * Squared distance from every pixel to the nearest pixel of the other value of `mask` (edt(M)² on
+ * M, edt(¬M)² off it; Infinity where the other value is absent): both transforms in one array.
+ * This works because a pixel's distance to its own side is 0 at every stage of the separable
+ * passes, so one array holds both fields; each strided line runs two lower envelopes, and a run
+ * of equal mask values feeds the other side's envelope only through its two end pixels, since
+ * the pixels inside the run are never the nearest for a pixel outside it.
+ */
+export function squaredDistanceToOtherSide(mask: Uint8Array, shape: number[], spacing: number[]): Float64Array {
+  const size = mask.length;
+  const dist = new Float64Array(size);
+  const nd = shape.length;
+  const W = shape[nd - 1];
+  const sW = spacing[nd - 1];
+  for (let base = 0; base < size; base += W) {
+    let last0 = -Infinity;
+    let last1 = -Infinity;
+    for (let x = 0; x < W; x++) {
+      if (mask[base + x] !== 0) { last1 = x; dist[base + x] = x - last0; } else { last0 = x; dist[base + x] = x - last1; }
+    }
+    last0 = Infinity;
+    last1 = Infinity;
+    for (let x = W - 1; x >= 0; x--) {
+      let d: number;
+      if (mask[base + x] !== 0) { last1 = x; d = Math.min(dist[base + x], last0 - x); } else { last0 = x; d = Math.min(dist[base + x], last1 - x); }
+      d *= sW;
+      dist[base + x] = d * d;
+    }
+  }
+  const BLOCK = 32;
+  const longest = Math.max(...shape);
+  const lines = new Float64Array(BLOCK * longest);
+  const sides = new Uint8Array(BLOCK * longest);
+  const v = new Int32Array(longest);
+  const fv = new Float64Array(longest);
+  const z = new Float64Array(longest + 1);
+
+  let stride = W;
+  for (let axis = nd - 2; axis >= 0; axis--) {
+    const n = shape[axis];
+    const s2 = spacing[axis] * spacing[axis];
+    const outer = size / (n * stride);
+    for (let o = 0; o < outer; o++) {
+      for (let inner = 0; inner < stride; inner += BLOCK) {
+        const width = Math.min(BLOCK, stride - inner);
+        const base = o * n * stride + inner;
+        for (let q = 0; q < n; q++) {
+          const row = base + q * stride;
+          for (let b = 0; b < width; b++) {
+            lines[b * n + q] = dist[row + b];
+            sides[b * n + q] = mask[row + b] !== 0 ? 1 : 0;
+          }
+        }
+        for (let b = 0; b < width; b++) {
+          const line = lines.subarray(b * n, (b + 1) * n);
+          const side = sides.subarray(b * n, (b + 1) * n);
+          let ones = 0;
+          for (let q = 0; q < n; q++) ones += side[q];
+          // a side with no pixels on this line has nothing to update
+          if (ones > 0) otherSideEnvelope(line, side, n, s2, 0, v, fv, z);
+          if (ones < n) otherSideEnvelope(line, side, n, s2, 1, v, fv, z);
+        }
+        for (let q = 0; q < n; q++) {
+          const row = base + q * stride;
+          for (let b = 0; b < width; b++) dist[row + b] = lines[b * n + q];
+        }
+      }
+    }
+    stride *= n;
+  }
+  return dist;
+}
+
+/**
+ * One line of squaredDistanceToOtherSide: for the pixels whose side is not `features`, the lower
+ * envelope of the parabolas at the `features` pixels (value 0; run ends only) and at the other
+ * pixels (their current squared distance). Pixels on the `features` side are left as they are.
+ */
+function otherSideEnvelope(
+  f: Float64Array, side: Uint8Array, n: number, s2: number, features: number,
+  v: Int32Array, fv: Float64Array, z: Float64Array,
+): void {
+  let k = -1;
+  for (let q = 0; q < n; q++) {
+    let fq: number;
+    if (side[q] === features) {
+      if (q > 0 && q < n - 1 && side[q - 1] === features && side[q + 1] === features) continue;
+      fq = 0;
+    } else {
+      fq = f[q];
+      if (fq === Infinity) continue;
+    }
+    const hq = fq + s2 * q * q;
+    let x = -Infinity;
+    while (k >= 0) {
+      const p = v[k];
+      x = (hq - (fv[k] + s2 * p * p)) / (2 * s2 * (q - p));
+      if (x <= z[k]) k--;
+      else break;
+    }
+    k++;
+    v[k] = q;
+    fv[k] = fq;
+    z[k] = k === 0 ? -Infinity : x;
+    z[k + 1] = Infinity;
+  }
+  if (k < 0) {
+    for (let q = 0; q < n; q++) if (side[q] !== features) f[q] = Infinity;
+    return;
+  }
+  let j = 0;
+  for (let q = 0; q < n; q++) {
+    while (z[j + 1] < q) j++;
+    if (side[q] === features) continue;
+    const dq = q - v[j];
+    f[q] = s2 * dq * dq + fv[j];
+  }
+}
+
 /** d(q) = min_p s2·(q − p)² + f(p) over the finite samples of f. */
 function lowerEnvelope1d(
   f: Float64Array, n: number, s2: number, d: Float64Array, v: Int32Array, z: Float64Array,

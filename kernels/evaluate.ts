@@ -1,14 +1,14 @@
 import type { NdArray } from '../formats/types.js';
 import { classBoxes } from './classBoxes.js';
 import { ClassPlanes } from './classPlanes.js';
-import { classDistanceTerms, type ClassDistanceTerms } from './losses/distanceLosses.js';
+import { classDistanceTerms, SoftPlaneBuffers, type ClassDistanceTerms } from './losses/distanceLosses.js';
 import { lovaszHinge, lovaszSoftmax } from './losses/lovasz.js';
 import { diceLoss, focalTverskyLoss, iouLoss, tverskyLoss } from './losses/overlap.js';
 import { bce, cce, focal, wce } from './losses/pixelwise.js';
 import { hardMetrics } from './metrics.js';
 import { resolveParams } from './params.js';
 import { preparePair, type PairContext } from './prepare.js';
-import { computePixelSumsReference } from './reference/pixelSums.js';
+import { computePixelSumsReference, emptyPixelSums } from './reference/pixelSums.js';
 import type {
   BackendName, ClassEntry, EvaluateOptions, EvaluationResult, LossId, LossParams, PixelSums, PreparedPair,
 } from './types.js';
@@ -40,7 +40,10 @@ export async function evaluatePrepared(
     return value;
   };
 
-  const sums = await timed('pixelSums', () => pixelSums(pair, params.focalGamma));
+  const planes = new ClassPlanes(pair);
+  // The distance measures and Lovász read only the class and hard-mask counts: no logs needed.
+  const needsSoftSums = params.losses.some((id) => SOFT_SUM_LOSSES.has(id));
+  const sums = await timed('pixelSums', () => (needsSoftSums ? pixelSums(pair, params.focalGamma) : countSums(pair, planes)));
   const C = pair.classes;
   const losses: Partial<Record<LossId, number>> = {};
   const perClass = new Map<number, ClassEntry>();
@@ -85,7 +88,6 @@ export async function evaluatePrepared(
     losses.ce_iou = losses.cce! + losses.iou!;
   });
 
-  const planes = new ClassPlanes(pair);
   if (want.has('lovasz')) {
     await timed('lovasz', () => {
       if (pair.binary) {
@@ -107,7 +109,8 @@ export async function evaluatePrepared(
   if (request.boundary || request.hausdorffDt || request.surface) {
     await timed('distances', () => {
       const boxes = classBoxes(planes.hardLabels(), pair.target, pair.shape, C, 1);
-      const terms: ClassDistanceTerms[] = foreground.map((c) => classDistanceTerms(pair, planes, c, request, sums.n, boxes[c]));
+      const buffers = new SoftPlaneBuffers(pair.target);
+      const terms: ClassDistanceTerms[] = foreground.map((c) => classDistanceTerms(pair, planes, c, request, sums.n, boxes[c], buffers));
       const reduce = (id: LossId, key: keyof ClassDistanceTerms) => {
         const values = terms.map((t) => t[key]!);
         losses[id] = mean(values);
@@ -131,6 +134,31 @@ export async function evaluatePrepared(
   for (const id of params.losses) requested[id] = losses[id];
   const entries = [...perClass.values()].sort((a, b) => a.class - b.class);
   return { losses: requested, perClass: entries, metrics: hardMetrics(sums), sums, timingsMs };
+}
+
+const SOFT_SUM_LOSSES = new Set<LossId>(['bce', 'cce', 'wce', 'focal', 'dice', 'iou', 'tversky', 'focal_tversky', 'bce_dice', 'ce_iou']);
+
+/** The PixelSums fields the hard masks give (n, count, hard TP/FP/FN, correct); the soft sums stay 0. */
+function countSums(pair: PreparedPair, planes: ClassPlanes): PixelSums {
+  const sums = emptyPixelSums(pair.classes);
+  const hard = planes.hardLabels();
+  const { target, size: N } = pair;
+  for (let i = 0; i < N; i++) {
+    const y = target[i];
+    if (y < 0) continue;
+    sums.count[y]++;
+    const h = hard[i];
+    if (h === y) sums.hardTp[y]++;
+    else {
+      if (h >= 0) sums.hardFp[h]++;
+      sums.hardFn[y]++;
+    }
+  }
+  for (let c = 0; c < pair.classes; c++) {
+    sums.n += sums.count[c];
+    sums.correct += sums.hardTp[c];
+  }
+  return sums;
 }
 
 export interface Backend {

@@ -1,6 +1,6 @@
 import type { ClassPlanes } from '../classPlanes.js';
 import { forEachInBox } from '../classBoxes.js';
-import { boundaryOf, squaredDistanceToFeatures, type Box } from '../distance.js';
+import { boundaryOf, squaredDistanceToFeatures, squaredDistanceToOtherSide, type Box } from '../distance.js';
 import type { PreparedPair } from '../types.js';
 
 export interface ClassDistanceTerms {
@@ -27,8 +27,9 @@ export interface DistanceRequest {
  */
 export function classDistanceTerms(
   pair: PreparedPair, planes: ClassPlanes, c: number, want: DistanceRequest, validCount: number, box: Box | null,
+  buffers: SoftPlaneBuffers = new SoftPlaneBuffers(pair.target),
 ): ClassDistanceTerms {
-  const { size: N, target, spacing } = pair;
+  const { target, spacing } = pair;
   const hard = planes.hardLabels();
   const out: ClassDistanceTerms = {};
   let A: Uint8Array = new Uint8Array(0);
@@ -47,47 +48,74 @@ export function classDistanceTerms(
       valid[j] = target[i] >= 0 ? 1 : 0;
     });
   }
-  const countA = count(A);
-  const countG = count(G);
-  if (want.surface) Object.assign(out, surfaceDistances(A, G, countA, countG, boxShape, spacing, want.nsdTolerance));
+  if (want.surface) Object.assign(out, surfaceDistances(A, G, count(A), count(G), boxShape, spacing, want.nsdTolerance));
   if (!want.boundary && !want.hausdorffDt) return out;
 
-  let shape = boxShape;
-  let p: Float64Array;
-  let M: Uint8Array;
   if (pair.pred.kind === 'labels') {
     if (!box) {
       if (want.boundary) out.boundary = 0;
       if (want.hausdorffDt) out.hausdorffDt = 0;
       return out;
     }
-    p = Float64Array.from(A);
-    M = A;
-  } else {
-    shape = pair.shape;
-    p = planes.probability(c, new Float64Array(N));
-    G = planes.targetMask(c, new Uint8Array(N));
-    valid = new Uint8Array(N);
-    M = new Uint8Array(N);
-    for (let i = 0; i < N; i++) {
-      valid[i] = target[i] >= 0 ? 1 : 0;
-      // the DT loss's M = p_c > 0.5, background where ignored like every hard mask
-      M[i] = valid[i] && p[i] > 0.5 ? 1 : 0;
-    }
+    // p = A is binary, the DT loss's M is A itself, and every term lives in the box
+    return Object.assign(out, softTerms(A, G, A, valid, boxShape, spacing, want, validCount));
   }
-  const countM = count(M);
+  const p = planes.probability(c, buffers.p);
+  const N = pair.size;
+  const Gfull = buffers.G;
+  const M = buffers.M;
+  for (let i = 0; i < N; i++) {
+    const t = target[i];
+    Gfull[i] = t === c ? 1 : 0;
+    // the DT loss's M = p_c > 0.5, background where ignored like every hard mask
+    M[i] = t >= 0 && p[i] > 0.5 ? 1 : 0;
+  }
+  return Object.assign(out, softTerms(p, Gfull, M, buffers.valid, pair.shape, spacing, want, validCount));
+}
 
+/** Whole-array planes for a soft prediction's boundary and DT terms, reused from class to class. */
+export class SoftPlaneBuffers {
+  private planes: { p: Float64Array; G: Uint8Array; M: Uint8Array; valid: Uint8Array } | null = null;
+  constructor(private readonly target: Int32Array) {}
+  private get all() {
+    if (!this.planes) {
+      const n = this.target.length;
+      const valid = new Uint8Array(n);
+      for (let i = 0; i < n; i++) valid[i] = this.target[i] >= 0 ? 1 : 0;
+      this.planes = { p: new Float64Array(n), G: new Uint8Array(n), M: new Uint8Array(n), valid };
+    }
+    return this.planes;
+  }
+  get p() { return this.all.p; }
+  get G() { return this.all.G; }
+  get M() { return this.all.M; }
+  /** 1 where the target is not ignored */
+  get valid() { return this.all.valid; }
+}
+
+/**
+ * The boundary loss's Σ p·φ_G and the DT loss's Σ (p − g)²·(dt(M)² + dt(G)²) over the valid
+ * pixels, each divided by `validCount`.
+ */
+function softTerms(
+  p: ArrayLike<number>, G: Uint8Array, M: Uint8Array, valid: Uint8Array,
+  shape: number[], spacing: number[], want: DistanceRequest, validCount: number,
+): ClassDistanceTerms {
+  const n = G.length;
+  const out: ClassDistanceTerms = {};
+  const countG = count(G);
   // the distance from each pixel to the other side of G (φ's magnitude, and dt(t) of the DT loss)
-  const dG = countG === 0 || countG === N ? null : distanceToOtherSide(G, shape, spacing);
+  const dG = countG === 0 || countG === n ? null : distanceToOtherSide(G, shape, spacing);
   if (want.boundary) {
     let s = 0;
-    if (dG) for (let i = 0; i < p.length; i++) if (valid[i]) s += p[i] * (G[i] ? 1 - dG[i] : dG[i]);
+    if (dG) for (let i = 0; i < n; i++) if (valid[i]) s += p[i] * (G[i] ? 1 - dG[i] : dG[i]);
     out.boundary = s / validCount;
   }
   if (want.hausdorffDt) {
-    const dM = countM === 0 || countM === N ? null : distanceToOtherSide(M, shape, spacing);
+    const countM = count(M);
+    const dM = countM === 0 || countM === n ? null : distanceToOtherSide(M, shape, spacing);
     let s = 0;
-    for (let i = 0; i < p.length; i++) {
+    for (let i = 0; i < n; i++) {
       if (!valid[i]) continue;
       const diff = p[i] - G[i];
       if (diff === 0) continue;
@@ -108,10 +136,9 @@ function count(mask: Uint8Array): number {
 
 /** edt(M) + edt(¬M): at each pixel the distance to the nearest pixel on the other side of M. */
 function distanceToOtherSide(M: Uint8Array, shape: number[], spacing: number[]): Float64Array {
-  const inside = squaredDistanceToFeatures(M, false, shape, spacing);
-  const outside = squaredDistanceToFeatures(M, true, shape, spacing);
-  for (let i = 0; i < inside.length; i++) inside[i] = Math.sqrt(M[i] ? inside[i] : outside[i]);
-  return inside;
+  const d = squaredDistanceToOtherSide(M, shape, spacing);
+  for (let i = 0; i < d.length; i++) d[i] = Math.sqrt(d[i]);
+  return d;
 }
 
 /**

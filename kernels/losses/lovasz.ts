@@ -1,18 +1,21 @@
 import type { ClassPlanes } from '../classPlanes.js';
 import { clampProb } from '../numerics.js';
+import { RADIX_SORT_MIN_LENGTH, sortNonNegativeFloat64 } from '../radixSort.js';
 import type { PixelSums, PreparedPair } from '../types.js';
 
 /**
  * Σ_k relu(e_k) · lovasz_grad(g)_k for errors sorted descending, given the POSITIVE errors of the
  * foreground (g = 1) and background (g = 0) elements separately and the foreground count G.
  * Elements with e ≤ 0 sort after every positive one and add nothing, so they are left out before
- * sorting. Each group is sorted with a typed-array sort and the two are merged, so no index
- * permutation is needed; ties between the groups may go either way, as the Lovász extension has
- * the same value for any tie order.
+ * sorting. Each group is sorted ascending (a radix sort on the float64 bits, element-wise the same
+ * as the typed-array sort) and the two are merged, so no index permutation is needed; ties between
+ * the groups may go either way, as the Lovász extension has the same value for any tie order.
  */
-export function lovaszFromGroups(fgErrors: Float64Array, bgErrors: Float64Array, G: number): number {
-  fgErrors.sort();
-  bgErrors.sort();
+export function lovaszFromGroups(fgErrors: Float64Array, bgErrors: Float64Array, G: number, sortScratch?: Float64Array): number {
+  const longest = Math.max(fgErrors.length, bgErrors.length);
+  const scratch = longest < RADIX_SORT_MIN_LENGTH ? undefined : sortScratch && sortScratch.length >= longest ? sortScratch : new Float64Array(longest);
+  sortNonNegativeFloat64(fgErrors, scratch);
+  sortNonNegativeFloat64(bgErrors, scratch);
   let i = fgErrors.length - 1;
   let j = bgErrors.length - 1;
   let cumFg = 0;
@@ -45,7 +48,11 @@ export function lovaszFromGroups(fgErrors: Float64Array, bgErrors: Float64Array,
 export function lovaszSoftmax(pair: PreparedPair, planes: ClassPlanes, sums: PixelSums): { value: number; perClass: Map<number, number> } {
   const { size: N, classes: C, target } = pair;
   const counts = sums.count;
-  const p = new Float64Array(pair.pred.kind === 'labels' ? 0 : N);
+  const soft = pair.pred.kind !== 'labels';
+  const p = new Float64Array(soft ? N : 0);
+  // one error buffer for both groups (fg from the start, bg from the end) and one sort scratch
+  const errors = new Float64Array(soft ? sums.n : 0);
+  const scratch = new Float64Array(soft ? sums.n : 0);
   const perClass = new Map<number, number>();
   let total = 0;
   for (let c = 0; c < C; c++) {
@@ -57,19 +64,16 @@ export function lovaszSoftmax(pair: PreparedPair, planes: ClassPlanes, sums: Pix
       continue;
     }
     planes.probability(c, p);
-    const valid = sums.n;
-    const fg = new Float64Array(counts[c]);
-    const bg = new Float64Array(valid - counts[c]);
     let a = 0;
-    let b = 0;
+    let b = errors.length;
     for (let i = 0; i < N; i++) {
       const y = target[i];
       if (y < 0) continue;
       if (y === c) {
-        if (p[i] < 1) fg[a++] = 1 - p[i];
-      } else if (p[i] > 0) bg[b++] = p[i];
+        if (p[i] < 1) errors[a++] = 1 - p[i];
+      } else if (p[i] > 0) errors[--b] = p[i];
     }
-    const value = lovaszFromGroups(fg.subarray(0, a), bg.subarray(0, b), counts[c]);
+    const value = lovaszFromGroups(errors.subarray(0, a), errors.subarray(b), counts[c], scratch);
     perClass.set(c, value);
     total += value;
   }

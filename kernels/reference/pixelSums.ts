@@ -10,33 +10,35 @@ export function emptyPixelSums(classes: number): PixelSums {
 }
 
 /**
- * Float64 oracle of the pixel-wise sums (see PixelSums). Per pixel it forms, for every class,
- * p_c, log p_c and log(1 - p_c) exactly as the spec's numerics say, then accumulates.
+ * Float64 oracle of the pixel-wise sums (see PixelSums). Per pixel it forms p_c for every class
+ * and the logs the sums read (log p_y; log(1 − p_c) for c ≠ y in the multi-class BCE), exactly
+ * as the spec's numerics say, then accumulates.
  */
 export function computePixelSumsReference(pair: PreparedPair, focalGamma: number): PixelSums {
   const { classes: C, size: N, target, pred } = pair;
   const sums = emptyPixelSums(C);
   const p = new Float64Array(C);
-  const logP = new Float64Array(C);
-  const log1mP = new Float64Array(C);
   const z = new Float64Array(C);
+  const logOne = Math.log(clampProb(1));
+  const logZero = Math.log(clampProb(0));
 
   for (let i = 0; i < N; i++) {
     const y = target[i];
     if (y < 0) continue;
     let hard: number;
+    /** log p_y */
+    let logPy: number;
     if (pred.kind === 'binary') {
       const v = pred.values[i];
       if (pred.logits) {
         p[1] = sigmoid(v); p[0] = 1 - p[1];
-        logP[1] = -softplus(-v); logP[0] = -softplus(v);
+        logPy = y === 1 ? -softplus(-v) : -softplus(v);
         hard = v > 0 ? 1 : 0;
       } else {
         p[1] = v; p[0] = 1 - v;
-        logP[1] = Math.log(clampProb(v)); logP[0] = Math.log(clampProb(1 - v));
+        logPy = Math.log(clampProb(y === 1 ? v : 1 - v));
         hard = v > 0.5 ? 1 : 0;
       }
-      log1mP[1] = logP[0]; log1mP[0] = logP[1];
     } else if (pred.kind === 'channels') {
       hard = 0;
       let best = -Infinity;
@@ -48,38 +50,34 @@ export function computePixelSumsReference(pair: PreparedPair, focalGamma: number
       if (pred.logits) {
         const lse = logSumExp(z, -1);
         for (let c = 0; c < C; c++) {
-          logP[c] = z[c] - lse;
-          p[c] = Math.exp(logP[c]);
-          log1mP[c] = C > 1 ? logSumExp(z, c) - lse : -Infinity;
+          p[c] = Math.exp(z[c] - lse);
+          // log(1 − p_c) = logsumexp over the other classes − lse
+          if (c !== y) sums.bce[c] -= C > 1 ? logSumExp(z, c) - lse : -Infinity;
         }
+        logPy = z[y] - lse;
       } else {
         for (let c = 0; c < C; c++) {
           p[c] = z[c];
-          logP[c] = Math.log(clampProb(z[c]));
-          log1mP[c] = Math.log(clampProb(1 - z[c]));
+          if (c !== y) sums.bce[c] -= Math.log(clampProb(1 - z[c]));
         }
+        logPy = Math.log(clampProb(z[y]));
       }
+      sums.bce[y] -= logPy;
     } else {
       hard = pred.labels[i];
-      const logOne = Math.log(clampProb(1));
-      const logZero = Math.log(clampProb(0));
-      for (let c = 0; c < C; c++) {
-        const hit = c === hard;
-        p[c] = hit ? 1 : 0;
-        logP[c] = hit ? logOne : logZero;
-        log1mP[c] = hit ? logZero : logOne;
-      }
+      for (let c = 0; c < C; c++) p[c] = c === hard ? 1 : 0;
+      logPy = y === hard ? logOne : logZero;
+      // log(1 − p_c) for c ≠ y: log(1 − 1) at the predicted class, log(1 − 0) elsewhere
+      for (let c = 0; c < C; c++) if (c !== y) sums.bce[c] -= c === hard ? logZero : logOne;
+      sums.bce[y] -= logPy;
     }
 
     sums.n++;
     sums.count[y]++;
     sums.tp[y] += p[y];
-    sums.ce[y] -= logP[y];
-    sums.focal[y] -= focalTerm(p[y], logP[y], focalGamma);
-    for (let c = 0; c < C; c++) {
-      sums.sumP[c] += p[c];
-      if (pred.kind !== 'binary') sums.bce[c] -= c === y ? logP[c] : log1mP[c];
-    }
+    sums.ce[y] -= logPy;
+    sums.focal[y] -= focalTerm(p[y], logPy, focalGamma);
+    for (let c = 0; c < C; c++) sums.sumP[c] += p[c];
     if (hard === y) {
       sums.hardTp[y]++;
       sums.correct++;

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { boundaryOf, distanceToMask, edt } from '../../kernels/distance.js';
+import { boundaryOf, distanceToMask, edt, squaredDistanceToOtherSide } from '../../kernels/distance.js';
 
 /** O(n²) distance from each pixel to the nearest pixel where `feature` holds. */
 function bruteForce(shape: number[], spacing: number[], feature: (i: number) => boolean): Float64Array {
@@ -58,6 +58,47 @@ describe('exact Euclidean distance transform', () => {
         else assert.ok(Math.abs(got[i] - want[i]) < 1e-9);
       }
     }), { numRuns: 100 });
+  });
+});
+
+describe('distance to the other side (both transforms in one array)', () => {
+  it('equals brute force: the nearest pixel of the other value, squared', () => {
+    fc.assert(fc.property(maskArb, ({ shape, mask, spacing }) => {
+      const got = squaredDistanceToOtherSide(mask, shape, spacing);
+      const toZero = bruteForce(shape, spacing, (j) => mask[j] === 0);
+      const toOne = bruteForce(shape, spacing, (j) => mask[j] !== 0);
+      for (let i = 0; i < mask.length; i++) {
+        const w = mask[i] ? toZero[i] : toOne[i];
+        if (w === Infinity) assert.equal(got[i], Infinity);
+        else assert.ok(Math.abs(Math.sqrt(got[i]) - w) < 1e-9, `pixel ${i}: ${Math.sqrt(got[i])} vs ${w}`);
+      }
+    }), { numRuns: 200 });
+  });
+
+  it('equals edt(M) + edt(¬M) on larger blob masks with long runs, 2D and 3D', () => {
+    for (const [shape, spacing] of [[[61, 97], [1, 1]], [[37, 53], [0.7, 1.9]], [[9, 23, 31], [2.5, 0.8, 0.8]]] as const) {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const mask = new Uint8Array(size);
+      let seed = 12345;
+      const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+      const strides = shape.map((_, k) => shape.slice(k + 1).reduce((a, b) => a * b, 1));
+      for (let e = 0; e < 6; e++) {
+        const centre = shape.map((n) => rand() * n);
+        const radius = shape.map((n) => 1 + rand() * n * 0.3);
+        for (let i = 0; i < size; i++) {
+          let r = 0;
+          for (let k = 0; k < shape.length; k++) r += ((Math.floor(i / strides[k]) % shape[k] - centre[k]) / radius[k]) ** 2;
+          if (r <= 1) mask[i] ^= 1;
+        }
+      }
+      const got = squaredDistanceToOtherSide(mask, [...shape], [...spacing]);
+      const inside = edt(mask, [...shape], [...spacing]);
+      const outside = distanceToMask(mask, [...shape], [...spacing]);
+      for (let i = 0; i < size; i++) {
+        const w = mask[i] ? inside[i] : outside[i];
+        assert.ok(Math.abs(Math.sqrt(got[i]) - w) <= 1e-12 * Math.max(1, w), `${shape}: pixel ${i}: ${Math.sqrt(got[i])} vs ${w}`);
+      }
+    }
   });
 });
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { NdArray } from '../../formats/types.js';
 import { evaluate } from '../../kernels/evaluate.js';
-import type { EvaluateOptions, EvaluationResult } from '../../kernels/types.js';
+import type { EvaluateOptions, EvaluationResult, LossId } from '../../kernels/types.js';
 
 const labels = (data: ArrayLike<number>, shape: number[]): NdArray => ({ data: Uint8Array.from(data), shape, integer: true, dtype: 'uint8' });
 const floats = (data: ArrayLike<number>, shape: number[]): NdArray => ({ data: Float32Array.from(data), shape, integer: false, dtype: 'float32' });
@@ -135,5 +135,31 @@ describe('loss properties on random masks (reference backend)', () => {
       assert.equal(hingeLabels.binary, true);
       assert.ok(close(hingeLabels.losses.lovasz!, hingeProbs.losses.lovasz!), `${hingeLabels.losses.lovasz} vs ${hingeProbs.losses.lovasz}`);
     }), { numRuns: 60 });
+  });
+
+  it('each loss alone equals the same loss among all of them, with the same metrics and warnings', async () => {
+    const alone: LossId[] = ['lovasz', 'hausdorff', 'boundary', 'hausdorff_dt', 'nsd', 'dice'];
+    const soft = (map: Uint8Array, classes: number, shape: number[]) => {
+      const n = map.length;
+      const out = new Float32Array(classes * n);
+      for (let i = 0; i < n; i++) for (let c = 0; c < classes; c++) out[c * n + i] = c === map[i] ? 0.55 : 0.45 / (classes - 1);
+      return floats(out, [classes, ...shape]);
+    };
+    await fc.assert(fc.asyncProperty(pairArb(4), fc.constantFrom('labels', 'channels', 'binary'), async ({ map, other, shape, classes }, kind) => {
+      // 255 marks ignored pixels in the target (and, for label maps, in the prediction too)
+      const gt = other.map((v, i) => (i % 7 === 3 ? 255 : v));
+      const bin = (m: Uint8Array) => m.map((v) => (v === 255 ? 255 : v > 0 ? 1 : 0));
+      const pred = kind === 'labels' ? labels(map.map((v, i) => (i % 11 === 5 ? 255 : v)), shape) : kind === 'channels' ? soft(map, classes, shape) : floats(Array.from(map, (v) => (v > 0 ? 0.8 : 0.3)), shape);
+      const target = labels(kind === 'binary' ? bin(gt) : gt, shape);
+      const options: EvaluateOptions = kind === 'binary' ? { ignoreIndex: 255 } : { classes };
+      const all = await run(pred, target, options);
+      for (const id of alone) {
+        const one = await run(pred, target, { ...options, losses: [id] });
+        assert.deepEqual(Object.keys(one.losses), [id]);
+        assert.ok(Object.is(one.losses[id], all.losses[id]) || close(one.losses[id]!, all.losses[id]!), `${kind} ${id}: ${one.losses[id]} vs ${all.losses[id]}`);
+        assert.deepEqual(one.metrics, all.metrics, `${kind} ${id}: metrics`);
+        assert.deepEqual(one.warnings, all.warnings, `${kind} ${id}: warnings`);
+      }
+    }), { numRuns: 40 });
   });
 });
