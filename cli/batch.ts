@@ -97,7 +97,8 @@ export async function evaluateFolders(
   const script = workerPath();
 
   await Promise.all(Array.from({ length: poolSize }, () => new Promise<void>((resolve, reject) => {
-    const worker = new Worker(script);
+    // with several pairs at once on every core, each pair's distance transforms keep to one thread
+    const worker = new Worker(script, { workerData: { distanceThreads: poolSize > 1 ? 1 : 2 } });
     const send = () => {
       if (next >= pairs.length) {
         void worker.terminate().then(() => resolve());

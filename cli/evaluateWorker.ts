@@ -1,4 +1,5 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
+import { configureDistanceThreads } from '../kernels/otherSideDistance.js';
 import { MaskInputError } from '../formats/types.js';
 import { evaluateFiles, type EvaluateFilesOptions } from './evaluateFiles.js';
 import { toJsonDocument } from './jsonDocument.js';
@@ -15,6 +16,9 @@ export interface WorkerRequest {
 export type WorkerReply =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: { file: string; message: string; userError: boolean } };
+
+const threads = (workerData as { distanceThreads?: number } | null)?.distanceThreads;
+if (threads) configureDistanceThreads(threads);
 
 parentPort?.on('message', async (request: WorkerRequest) => {
   let reply: WorkerReply;

@@ -16,10 +16,9 @@ export class ClassPlanes {
     const { pred, size: N } = this.pair;
     if (pred.kind === 'binary') {
       const v = pred.values;
-      for (let i = 0; i < N; i++) {
-        const p1 = pred.logits ? sigmoid(v[i]) : v[i];
-        out[i] = c === 1 ? p1 : 1 - p1;
-      }
+      if (pred.logits) for (let i = 0; i < N; i++) out[i] = c === 1 ? sigmoid(v[i]) : 1 - sigmoid(v[i]);
+      else if (c === 1) out.set(v);
+      else for (let i = 0; i < N; i++) out[i] = 1 - v[i];
     } else if (pred.kind === 'labels') {
       const l = pred.labels;
       for (let i = 0; i < N; i++) out[i] = l[i] === c ? 1 : 0;

@@ -1,6 +1,9 @@
 import type { ClassPlanes } from '../classPlanes.js';
-import { forEachInBox } from '../classBoxes.js';
-import { boundaryOf, squaredDistanceToFeatures, squaredDistanceToOtherSide, type Box } from '../distance.js';
+import { forEachRowInBox } from '../classBoxes.js';
+import { boundaryOf, type Box } from '../distance.js';
+import { distanceField, squaredDistanceToOtherSide } from '../otherSideDistance.js';
+import { distancesToNearest } from '../nearestBoundary.js';
+import { sortNonNegativeFloat64 } from '../radixSort.js';
 import type { PreparedPair } from '../types.js';
 
 export interface ClassDistanceTerms {
@@ -42,10 +45,14 @@ export function classDistanceTerms(
     A = new Uint8Array(size);
     G = new Uint8Array(size);
     valid = new Uint8Array(size);
-    forEachInBox(pair.shape, box, (i, j) => {
-      A[j] = hard[i] === c ? 1 : 0;
-      G[j] = target[i] === c ? 1 : 0;
-      valid[j] = target[i] >= 0 ? 1 : 0;
+    forEachRowInBox(pair.shape, box, (i0, j0, length) => {
+      for (let x = 0; x < length; x++) {
+        const i = i0 + x;
+        const j = j0 + x;
+        A[j] = hard[i] === c ? 1 : 0;
+        G[j] = target[i] === c ? 1 : 0;
+        valid[j] = target[i] >= 0 ? 1 : 0;
+      }
     });
   }
   if (want.surface) Object.assign(out, surfaceDistances(A, G, count(A), count(G), boxShape, spacing, want.nsdTolerance));
@@ -70,19 +77,19 @@ export function classDistanceTerms(
     // the DT loss's M = p_c > 0.5, background where ignored like every hard mask
     M[i] = t >= 0 && p[i] > 0.5 ? 1 : 0;
   }
-  return Object.assign(out, softTerms(p, Gfull, M, buffers.valid, pair.shape, spacing, want, validCount));
+  return Object.assign(out, softTerms(p, Gfull, M, buffers.valid, pair.shape, spacing, want, validCount, buffers.fields));
 }
 
 /** Whole-array planes for a soft prediction's boundary and DT terms, reused from class to class. */
 export class SoftPlaneBuffers {
-  private planes: { p: Float64Array; G: Uint8Array; M: Uint8Array; valid: Uint8Array } | null = null;
+  private planes: { p: Float64Array; G: Uint8Array; M: Uint8Array; valid: Uint8Array; dG: Float64Array; dM: Float64Array } | null = null;
   constructor(private readonly target: Int32Array) {}
   private get all() {
     if (!this.planes) {
       const n = this.target.length;
       const valid = new Uint8Array(n);
       for (let i = 0; i < n; i++) valid[i] = this.target[i] >= 0 ? 1 : 0;
-      this.planes = { p: new Float64Array(n), G: new Uint8Array(n), M: new Uint8Array(n), valid };
+      this.planes = { p: new Float64Array(n), G: new Uint8Array(n), M: new Uint8Array(n), valid, dG: distanceField(n), dM: distanceField(n) };
     }
     return this.planes;
   }
@@ -91,6 +98,8 @@ export class SoftPlaneBuffers {
   get M() { return this.all.M; }
   /** 1 where the target is not ignored */
   get valid() { return this.all.valid; }
+  /** the distance fields to the other side of G and of M */
+  get fields() { return { dG: this.all.dG, dM: this.all.dM }; }
 }
 
 /**
@@ -100,12 +109,13 @@ export class SoftPlaneBuffers {
 function softTerms(
   p: ArrayLike<number>, G: Uint8Array, M: Uint8Array, valid: Uint8Array,
   shape: number[], spacing: number[], want: DistanceRequest, validCount: number,
+  fields?: { dG: Float64Array; dM: Float64Array },
 ): ClassDistanceTerms {
   const n = G.length;
   const out: ClassDistanceTerms = {};
   const countG = count(G);
   // the distance from each pixel to the other side of G (φ's magnitude, and dt(t) of the DT loss)
-  const dG = countG === 0 || countG === n ? null : distanceToOtherSide(G, shape, spacing);
+  const dG = countG === 0 || countG === n ? null : distanceToOtherSide(G, shape, spacing, fields?.dG);
   if (want.boundary) {
     let s = 0;
     if (dG) for (let i = 0; i < n; i++) if (valid[i]) s += p[i] * (G[i] ? 1 - dG[i] : dG[i]);
@@ -113,7 +123,7 @@ function softTerms(
   }
   if (want.hausdorffDt) {
     const countM = count(M);
-    const dM = countM === 0 || countM === n ? null : distanceToOtherSide(M, shape, spacing);
+    const dM = countM === 0 || countM === n ? null : distanceToOtherSide(M, shape, spacing, fields?.dM);
     let s = 0;
     for (let i = 0; i < n; i++) {
       if (!valid[i]) continue;
@@ -135,8 +145,8 @@ function count(mask: Uint8Array): number {
 }
 
 /** edt(M) + edt(¬M): at each pixel the distance to the nearest pixel on the other side of M. */
-function distanceToOtherSide(M: Uint8Array, shape: number[], spacing: number[]): Float64Array {
-  const d = squaredDistanceToOtherSide(M, shape, spacing);
+function distanceToOtherSide(M: Uint8Array, shape: number[], spacing: number[], out?: Float64Array): Float64Array {
+  const d = squaredDistanceToOtherSide(M, shape, spacing, out);
   for (let i = 0; i < d.length; i++) d[i] = Math.sqrt(d[i]);
   return d;
 }
@@ -152,8 +162,8 @@ function surfaceDistances(
   if (countA === 0 || countB === 0) return { hausdorff: Infinity, hd95: Infinity, assd: Infinity, nsd: 0 };
   const edgeA = boundaryOf(A, shape);
   const edgeB = boundaryOf(B, shape);
-  const fromA = directedDistances(edgeA, edgeB, shape, spacing);
-  const fromB = directedDistances(edgeB, edgeA, shape, spacing);
+  const fromA = distancesToNearest(edgeA, edgeB, shape, spacing);
+  const fromB = distancesToNearest(edgeB, edgeA, shape, spacing);
   let sum = 0;
   let within = 0;
   for (const d of [fromA, fromB]) {
@@ -163,23 +173,14 @@ function surfaceDistances(
     }
   }
   const total = fromA.length + fromB.length;
-  fromA.sort();
-  fromB.sort();
+  sortNonNegativeFloat64(fromA);
+  sortNonNegativeFloat64(fromB);
   return {
     hausdorff: Math.max(fromA[fromA.length - 1], fromB[fromB.length - 1]),
     hd95: Math.max(percentile(fromA, 95), percentile(fromB, 95)),
     assd: sum / total,
     nsd: within / total,
   };
-}
-
-/** d(a, ∂B) for every a ∈ ∂A. */
-function directedDistances(edgeA: Uint8Array, edgeB: Uint8Array, shape: number[], spacing: number[]): Float64Array {
-  const d2 = squaredDistanceToFeatures(edgeB, true, shape, spacing);
-  const out = new Float64Array(count(edgeA));
-  let k = 0;
-  for (let i = 0; i < edgeA.length; i++) if (edgeA[i]) out[k++] = Math.sqrt(d2[i]);
-  return out;
 }
 
 /** numpy.percentile's default linear interpolation on ascending values. */

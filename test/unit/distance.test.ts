@@ -1,7 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { boundaryOf, distanceToMask, edt, squaredDistanceToOtherSide } from '../../kernels/distance.js';
+import { classBoxes } from '../../kernels/classBoxes.js';
+import { boundaryOf, distanceToMask, edt } from '../../kernels/distance.js';
+import { configureDistanceThreads, distanceField, squaredDistanceToOtherSide } from '../../kernels/otherSideDistance.js';
 
 /** O(n²) distance from each pixel to the nearest pixel where `feature` holds. */
 function bruteForce(shape: number[], spacing: number[], feature: (i: number) => boolean): Float64Array {
@@ -102,6 +104,32 @@ describe('distance to the other side (both transforms in one array)', () => {
   });
 });
 
+describe('distance to the other side on two threads', () => {
+  it('gives the single-thread result to the bit, 2D and 3D, odd sizes', () => {
+    const before = configureDistanceThreads(2, 1);
+    try {
+      const cases: [number[], number[]][] = [[[257, 131], [1, 1]], [[7, 45, 67], [2.5, 0.8, 0.8]], [[3, 1, 40], [1, 2, 3]]];
+      for (const [shape, spacing] of cases) {
+        const size = shape.reduce((a, b) => a * b, 1);
+        let seed = 99;
+        const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+        const mask = Uint8Array.from({ length: size }, () => (rand() < 0.3 ? 1 : 0));
+        const one = squaredDistanceToOtherSide(mask, shape, spacing);
+        const out = distanceField(size);
+        assert.ok(out.buffer instanceof SharedArrayBuffer, 'a shared output, so the two-thread path runs');
+        const two = squaredDistanceToOtherSide(mask, shape, spacing, out);
+        assert.equal(two, out);
+        assert.deepEqual(Float64Array.from(two), one, `${shape}`);
+        // the same output again (fields are reused class after class)
+        mask.reverse();
+        assert.deepEqual(Float64Array.from(squaredDistanceToOtherSide(mask, shape, spacing, out)), squaredDistanceToOtherSide(mask, shape, spacing), `${shape} reused`);
+      }
+    } finally {
+      configureDistanceThreads(before.threads, before.minSize);
+    }
+  });
+});
+
 describe('boundaries', () => {
   it('a filled 4x5 rectangle inside a 6x7 image has its 14 rim pixels as boundary', () => {
     const shape = [6, 7];
@@ -129,5 +157,35 @@ describe('boundaries', () => {
         assert.equal(b[(z * H + y) * W + x], at(z, y, x) && !eroded ? 1 : 0);
       }
     }), { numRuns: 100 });
+  });
+});
+
+describe('class bounding boxes', () => {
+  it('classBoxes equals the brute-force box of each class in either map, grown and clipped', () => {
+    fc.assert(fc.property(maskArb, fc.integer({ min: 2, max: 5 }), fc.integer({ min: 0, max: 2 }), fc.integer(), ({ shape }, classes, margin, seed) => {
+      let s = seed >>> 0;
+      const rand = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+      const size = shape.reduce((a, b) => a * b, 1);
+      const label = () => (rand() < 0.15 ? -1 : Math.floor(rand() * classes) * (rand() < 0.5 ? 1 : 0));
+      const a = Int32Array.from({ length: size }, label);
+      const b = Int32Array.from({ length: size }, label);
+      const boxes = classBoxes(a, b, shape, classes, margin);
+      for (let c = 0; c < classes; c++) {
+        const lo = shape.map(() => Infinity);
+        const hi = shape.map(() => -Infinity);
+        for (let i = 0; i < size; i++) {
+          if (a[i] !== c && b[i] !== c) continue;
+          let rest = i;
+          for (let k = shape.length - 1; k >= 0; k--) {
+            const x = rest % shape[k];
+            rest = Math.floor(rest / shape[k]);
+            lo[k] = Math.min(lo[k], x);
+            hi[k] = Math.max(hi[k], x);
+          }
+        }
+        if (lo[0] === Infinity) assert.equal(boxes[c], null);
+        else assert.deepEqual(boxes[c], { lo: lo.map((v) => Math.max(0, v - margin)), hi: hi.map((v, k) => Math.min(shape[k], v + 1 + margin)) }, `class ${c}`);
+      }
+    }), { numRuns: 150 });
   });
 });
