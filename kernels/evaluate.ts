@@ -8,7 +8,8 @@ import { bce, cce, focal, wce } from './losses/pixelwise.js';
 import { hardMetrics } from './metrics.js';
 import { resolveParams } from './params.js';
 import { preparePair, type PairContext } from './prepare.js';
-import { computePixelSumsReference, emptyPixelSums } from './reference/pixelSums.js';
+import { clampProb } from './numerics.js';
+import { computePixelSumsReference, emptyPixelSums, focalTerm } from './reference/pixelSums.js';
 import type {
   BackendName, ClassEntry, EvaluateOptions, EvaluationResult, LossId, LossParams, PixelSums, PreparedPair,
 } from './types.js';
@@ -41,9 +42,13 @@ export async function evaluatePrepared(
   };
 
   const planes = new ClassPlanes(pair);
-  // The distance measures and Lovász read only the class and hard-mask counts: no logs needed.
+  // The distance measures and Lovász read only the class and hard-mask counts, and a label-map
+  // prediction's soft sums follow exactly from its confusion counts: no per-pixel logs for either.
   const needsSoftSums = params.losses.some((id) => SOFT_SUM_LOSSES.has(id));
-  const sums = await timed('pixelSums', () => (needsSoftSums ? pixelSums(pair, params.focalGamma) : countSums(pair, planes)));
+  const sums = await timed('pixelSums', () => {
+    if (pair.pred.kind === 'labels') return labelMapSums(countSums(pair, planes), params.focalGamma);
+    return needsSoftSums ? pixelSums(pair, params.focalGamma) : countSums(pair, planes);
+  });
   const C = pair.classes;
   const losses: Partial<Record<LossId, number>> = {};
   const perClass = new Map<number, ClassEntry>();
@@ -139,7 +144,7 @@ export async function evaluatePrepared(
 const SOFT_SUM_LOSSES = new Set<LossId>(['bce', 'cce', 'wce', 'focal', 'dice', 'iou', 'tversky', 'focal_tversky', 'bce_dice', 'ce_iou']);
 
 /** The PixelSums fields the hard masks give (n, count, hard TP/FP/FN, correct); the soft sums stay 0. */
-function countSums(pair: PreparedPair, planes: ClassPlanes): PixelSums {
+export function countSums(pair: PreparedPair, planes: ClassPlanes): PixelSums {
   const sums = emptyPixelSums(pair.classes);
   const hard = planes.hardLabels();
   const { target, size: N } = pair;
@@ -158,6 +163,30 @@ function countSums(pair: PreparedPair, planes: ClassPlanes): PixelSums {
     sums.n += sums.count[c];
     sums.correct += sums.hardTp[c];
   }
+  return sums;
+}
+
+/**
+ * The soft sums of a label-map prediction (p_c = 1 at the predicted class, 0 elsewhere) from its
+ * confusion counts: each pixel adds log(clamp(1)) or log(clamp(0)) (computePixelSumsReference).
+ */
+export function labelMapSums(counts: PixelSums, focalGamma: number): PixelSums {
+  const logOne = Math.log(clampProb(1));
+  const logZero = Math.log(clampProb(0));
+  const focalHit = focalTerm(1, logOne, focalGamma);
+  const focalMiss = focalTerm(0, logZero, focalGamma);
+  const sums = { ...counts };
+  sums.sumP = Float64Array.from(counts.hardTp, (tp, c) => tp + counts.hardFp[c]);
+  sums.tp = Float64Array.from(counts.hardTp);
+  sums.ce = Float64Array.from(counts.hardTp, (tp, c) => -(tp * logOne + counts.hardFn[c] * logZero));
+  sums.focal = Float64Array.from(counts.hardTp, (tp, c) => -(tp * focalHit + counts.hardFn[c] * focalMiss));
+  // one-vs-rest: a pixel of another class scores log(1 − p_c), log(clamp(0)) where c was predicted
+  sums.bce = Float64Array.from(counts.hardTp, (tp, c) => {
+    const fn = counts.hardFn[c];
+    const fp = counts.hardFp[c];
+    const trueNegative = counts.n - counts.count[c] - fp;
+    return -((tp + trueNegative) * logOne + (fn + fp) * logZero);
+  });
   return sums;
 }
 

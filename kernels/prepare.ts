@@ -69,6 +69,7 @@ export function preparePair(predIn: NdArray, target: NdArray, options: EvaluateO
   let prediction: PreparedPrediction;
 
   const multiRequested = options.classes !== undefined || channels >= 2;
+  const labelCodes = !multiRequested && predIsLabels ? { pred: binaryCode(pred.data, explicitIgnore), target: binaryCode(target.data, explicitIgnore) } : null;
   if (!multiRequested && !predIsLabels) {
     // Rule 2: a one-channel probability/logit map is binary.
     binary = true;
@@ -77,12 +78,12 @@ export function preparePair(predIn: NdArray, target: NdArray, options: EvaluateO
     targetLabels = mapped.labels;
     ignoreIndex = mapped.ignore;
     prediction = { kind: 'binary', values: toFloat(pred.data, scaled ? options.predScale! : 1), logits: fromLogits };
-  } else if (!multiRequested && predIsLabels && binaryCode(pred.data, explicitIgnore) !== undefined && binaryCode(target.data, explicitIgnore) !== undefined) {
+  } else if (labelCodes && labelCodes.pred !== undefined && labelCodes.target !== undefined) {
     // Rule 3: two label maps that are each 0 and one binary code.
     binary = true;
     classes = 2;
-    const predCode = binaryCode(pred.data, explicitIgnore)!;
-    const targetCode = binaryCode(target.data, explicitIgnore)!;
+    const predCode = labelCodes.pred;
+    const targetCode = labelCodes.target;
     if (predCode !== targetCode && predCode !== 0 && targetCode !== 0) {
       warnings.push(`the prediction codes foreground as ${predCode} and the ground truth as ${targetCode} (a 0/${Math.max(predCode, targetCode)} map beside a 0/${Math.min(predCode, targetCode)} map)`);
     }

@@ -2,7 +2,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { NdArray } from '../../formats/types.js';
-import { evaluate } from '../../kernels/evaluate.js';
+import { ClassPlanes } from '../../kernels/classPlanes.js';
+import { countSums, evaluate, labelMapSums } from '../../kernels/evaluate.js';
+import { preparePair } from '../../kernels/prepare.js';
+import { computePixelSumsReference } from '../../kernels/reference/pixelSums.js';
 import type { EvaluateOptions, EvaluationResult, LossId } from '../../kernels/types.js';
 
 const labels = (data: ArrayLike<number>, shape: number[]): NdArray => ({ data: Uint8Array.from(data), shape, integer: true, dtype: 'uint8' });
@@ -161,5 +164,23 @@ describe('loss properties on random masks (reference backend)', () => {
         assert.deepEqual(one.warnings, all.warnings, `${kind} ${id}: warnings`);
       }
     }), { numRuns: 40 });
+  });
+
+  it('a label-map prediction\'s sums from its confusion counts equal the per-pixel oracle', () => {
+    fc.assert(fc.property(pairArb(5), fc.constantFrom(0, 1, 2, 0.5), fc.boolean(), ({ map, other, shape, classes }, gamma, binaryPair) => {
+      const toBin = (m: Uint8Array) => m.map((v) => (v > 0 ? 1 : 0));
+      const pred = labels((binaryPair ? toBin(map) : map).map((v, i) => (i % 11 === 5 ? 255 : v)), shape);
+      const gt = labels((binaryPair ? toBin(other) : other).map((v, i) => (i % 7 === 3 ? 255 : v)), shape);
+      const { pair } = preparePair(pred, gt, binaryPair ? { ignoreIndex: 255 } : { classes });
+      assert.equal(pair.pred.kind, 'labels');
+      const oracle = computePixelSumsReference(pair, gamma);
+      const fromCounts = labelMapSums(countSums(pair, new ClassPlanes(pair)), gamma);
+      for (const key of Object.keys(oracle) as (keyof typeof oracle)[]) {
+        const a = oracle[key];
+        const b = fromCounts[key];
+        if (typeof a === 'number') assert.equal(b, a, key);
+        else (a as Float64Array).forEach((x, c) => assert.ok(close(x, (b as Float64Array)[c], 1e-12), `${key}[${c}]: ${x} vs ${(b as Float64Array)[c]}`));
+      }
+    }), { numRuns: 100 });
   });
 });
