@@ -21,7 +21,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { encode as encodePng } from 'fast-png';
-import type { EvaluateOptions, LossId } from '../kernels/types.js';
+import type { EvaluateOptions, EvaluationResult, LossId } from '../kernels/types.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
@@ -53,6 +53,8 @@ interface Measurement {
   id: string;
   losses: LossId[] | null;
   returnValues?: boolean;
+  /** time the distance transform alone (the ground truth's nonzero pixels) instead of losses */
+  edt?: boolean;
 }
 
 type WorkloadFiles =
@@ -90,6 +92,9 @@ interface MeasureResult {
   withLoadMs?: number;
   wallMs?: number;
   mode?: string;
+  /** SegScope's phases (EvaluationResult.timingsMs) of the last timed run, and the decoded input bytes */
+  phases?: Record<string, number>;
+  inputBytes?: number;
 }
 
 interface ChildOutput {
@@ -158,6 +163,7 @@ async function childMain(specPath: string): Promise<void> {
   const { loadMaskFile } = await import('../formats/load.js');
   const { evaluate } = await import('../kernels/evaluate.js');
   const { backendFor } = await import('../kernels/backendFor.js');
+  const { edt } = await import('../kernels/distance.js');
   const mem = new PeakMemory();
   out.info = { node: process.version, memoryResettable: mem.resettable };
   const pastDeadline = () => Date.now() > spec.deadline;
@@ -270,10 +276,17 @@ async function childMain(specPath: string): Promise<void> {
       continue;
     }
     const options: EvaluateOptions = { ...spec.options, losses: m.losses ?? undefined };
+    const edtMask = m.edt ? Uint8Array.from(gt.data, (v) => (v !== 0 ? 1 : 0)) : null;
+    const edtSpacing = options.spacing ?? gt.spacing ?? gt.shape.map(() => 1);
+    const run = async (): Promise<EvaluationResult | null> => {
+      if (!edtMask) return evaluate(pred, gt, options, context, backend);
+      edt(edtMask, gt.shape, edtSpacing);
+      return null;
+    };
     try {
       mem.start();
       let t0 = performance.now();
-      let r = await evaluate(pred, gt, options, context, backend);
+      let r = await run();
       const first = performance.now() - t0;
       let times: number[];
       let cold = false;
@@ -285,13 +298,14 @@ async function childMain(specPath: string): Promise<void> {
         times = [];
         for (let i = 0; i < n; i++) {
           t0 = performance.now();
-          r = await evaluate(pred, gt, options, context, backend);
+          r = await run();
           times.push(performance.now() - t0);
         }
       }
-      const res: MeasureResult = { id: m.id, timesMs: times, medianMs: median(times), cold, backend: r.backend, ...mem.stop() };
-      if (m.returnValues) {
+      const res: MeasureResult = { id: m.id, timesMs: times, medianMs: median(times), cold, backend: r?.backend, ...mem.stop(), inputBytes: pred.data.byteLength + gt.data.byteLength };
+      if (m.returnValues && r) {
         res.values = Object.fromEntries(Object.entries(r.losses).map(([k, v]) => [k, jsonSafe(v as number)]));
+        res.phases = r.timingsMs;
       }
       out.results.push(res);
     } catch (e) {
@@ -805,9 +819,11 @@ function planJobs(workloads: Workload[], impls: string[], baseline: boolean, w4C
   const w4 = workloads.find((w) => w.id === 'W4');
   const perLossOrder = ['W1', 'W3', 'W2'].flatMap((id) => arrays.filter((w) => w.id === id));
   // 1: all losses together on the array workloads, baseline and every backend
+  // (and the distance transform alone on W1 and W3: one implementation, whatever the backend)
+  const edtAlone = (w: Workload): Measurement[] => (w.id === 'W1' || w.id === 'W3' ? [{ id: 'edt', losses: null, edt: true }] : []);
   for (const w of arrays) {
-    if (baseline) jobs.push({ tier: 1, workload: w, impl: 'numpy', measurements: [all(w)] });
-    for (const b of impls) jobs.push({ tier: 1, workload: w, impl: b, measurements: [all(w)] });
+    if (baseline) jobs.push({ tier: 1, workload: w, impl: 'numpy', measurements: [all(w), ...edtAlone(w)] });
+    for (const b of impls) jobs.push({ tier: 1, workload: w, impl: b, measurements: [all(w), ...(b === 'reference' ? edtAlone(w) : [])] });
   }
   // 2: the PNG folders: baseline, reference, and the CLI pipeline (batch mode) with --backend auto
   if (w4) {
@@ -1023,6 +1039,7 @@ function report(workloads: Workload[], impls: string[], results: Results, unavai
     L('| loss | numpy/scipy | ' + shown.map((b) => `SegScope ${b}`).join(' | ') + ' |');
     L('|---|---|' + shown.map(() => '---|').join(''));
     const rows: [string, string][] = [...w.losses.map((l) => [l, l] as [string, string]), ['all', `**${w.allLabel}**`]];
+    if (w.id === 'W1' || w.id === 'W3') rows.push(['edt', 'distance transform alone (EDT of the ground truth)']);
     for (const [id, label] of rows) {
       const base = np?.get(id);
       L(`| ${label} | ${cellTime(base, undefined, notes)} | ` + shown.map((b) => cellTime(byImpl.get(b)?.get(id), base, notes)).join(' | ') + ' |');
@@ -1049,13 +1066,58 @@ function report(workloads: Workload[], impls: string[], results: Results, unavai
       if (parts.length) L(`Values vs the baseline on this workload: ${parts.join('; ')}.`);
       L();
     }
+    const phases = shown.flatMap((b) => {
+      const ph = byImpl.get(b)?.get('all')?.phases;
+      if (!ph) return [];
+      const parts = Object.entries(ph).filter(([, ms]) => ms >= 1).map(([k, ms]) => `${k} ${ms.toFixed(0)}`);
+      return [`${b}: ${parts.join(', ')}`];
+    });
+    if (phases.length) {
+      L(`Profile of ${w.allLabel} (phases of the last timed run, ms; \`distances\` = boundary, Hausdorff, HD-DT, ASSD, NSD): ${phases.join('; ')}.`);
+      L();
+    }
     const errs = [...byImpl.entries()].flatMap(([impl, m]) => [...m.values()].filter((r) => r.error).map((r) => `${impl}/${r.id}: ${r.error}`));
     if (errs.length) {
       L('Errors: ' + errs.slice(0, 6).join('; '));
       L();
     }
   }
+  targets(results, autoBackend, cfg).forEach((line) => L(line));
   return lines.join('\n') + '\n';
+}
+
+/** The performance issue's targets against this run's numbers, each met or missed by how much. */
+function targets(results: Results, autoBackend: string | undefined, cfg: Config): string[] {
+  const out = ['## Targets', ''];
+  if (cfg.quick) out.push('(quick run: the sizes are too small for these to mean anything)', '');
+  const auto = autoBackend ?? 'cpu';
+  const get = (w: string, impl: string, id: string) => results.get(w)?.get(impl)?.get(id);
+  const ratio = (w: string, impl: string, id: string) => {
+    const a = get(w, impl, id)?.medianMs;
+    const b = get(w, 'numpy', id)?.medianMs;
+    return a !== undefined && b !== undefined ? a / b : undefined;
+  };
+  const verdict = (value: number | undefined, ok: (v: number) => boolean, show: (v: number) => string) =>
+    value === undefined ? 'not measured' : `${show(value)}: ${ok(value) ? 'met' : 'missed'}`;
+  out.push('| target | this run | status |', '|---|---|---|');
+  for (const w of ['W1', 'W2', 'W3']) {
+    const r = ratio(w, auto, 'all');
+    out.push(`| ${w} all losses ≥ 2× faster than numpy/scipy (\`${auto}\`) | ${r === undefined ? '·' : `${fmtRatio(r)} numpy's time`} | ${verdict(r, (v) => v <= 0.5, (v) => (v < 1 ? `${(1 / v).toFixed(1)}× faster` : `${v.toFixed(1)}× slower`))} |`);
+  }
+  for (const w of ['W1', 'W3']) {
+    const r = ratio(w, 'reference', 'edt');
+    out.push(`| ${w} distance transform within 1.2× of scipy's | ${r === undefined ? '·' : `${fmtRatio(r)} scipy's time`} | ${verdict(r, (v) => v <= 1.2, (v) => fmtRatio(v))} |`);
+  }
+  const batch = [...(results.get('W4')?.entries() ?? [])].find(([k]) => k.startsWith('batch:'))?.[1].get('batch');
+  const pairsPerS = batch?.wallMs && batch.pairsDone ? batch.pairsDone / (batch.wallMs / 1000) : undefined;
+  out.push(`| W4 ≥ 100 pairs/s, decoding included, both cores | ${pairsPerS === undefined ? '·' : `${pairsPerS.toFixed(0)} pairs/s`} | ${verdict(pairsPerS, (v) => v >= 100, (v) => (v >= 100 ? 'at least 100' : `${(100 / v).toFixed(1)}× short`))} |`);
+  for (const w of ['W1', 'W2', 'W3']) {
+    const r = get(w, auto, 'all');
+    const m = r?.peakBytes !== undefined && r.inputBytes ? r.peakBytes / r.inputBytes : undefined;
+    out.push(`| ${w} peak memory of all losses ≤ 3× the decoded inputs | ${m === undefined ? '·' : `${m.toFixed(1)}× (${fmtMiB(r!.peakBytes!)} MiB of growth for ${fmtMiB(r!.inputBytes!)} MiB of inputs)`} | ${verdict(m, (v) => v <= 3, (v) => `${v.toFixed(1)}×`)} |`);
+  }
+  out.push('| f32 backends pass every golden case | checked by `npm test` (test/unit/golden.test.ts), not by this run | see the test output |', '');
+  return out;
 }
 
 async function main(): Promise<void> {
