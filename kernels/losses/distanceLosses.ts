@@ -67,39 +67,40 @@ export function classDistanceTerms(
     // p = A is binary, the DT loss's M is A itself, and every term lives in the box
     return Object.assign(out, softTerms(A, G, A, valid, boxShape, spacing, want, validCount));
   }
-  const p = planes.probability(c, buffers.p);
+  // a binary probability map is p_1 itself
+  const pred = pair.pred;
+  const p = pred.kind === 'binary' && !pred.logits && c === 1 ? pred.values : planes.probability(c, buffers.p);
   const N = pair.size;
   const Gfull = buffers.G;
-  const M = buffers.M;
-  for (let i = 0; i < N; i++) {
-    const t = target[i];
-    Gfull[i] = t === c ? 1 : 0;
+  for (let i = 0; i < N; i++) Gfull[i] = target[i] === c ? 1 : 0;
+  let M = Gfull;
+  if (want.hausdorffDt) {
+    M = buffers.M;
     // the DT loss's M = p_c > 0.5, background where ignored like every hard mask
-    M[i] = t >= 0 && p[i] > 0.5 ? 1 : 0;
+    for (let i = 0; i < N; i++) M[i] = target[i] >= 0 && p[i] > 0.5 ? 1 : 0;
   }
-  return Object.assign(out, softTerms(p, Gfull, M, buffers.valid, pair.shape, spacing, want, validCount, buffers.fields));
+  return Object.assign(out, softTerms(p, Gfull, M, buffers.valid, pair.shape, spacing, want, validCount, buffers));
 }
 
-/** Whole-array planes for a soft prediction's boundary and DT terms, reused from class to class. */
+/** Whole-array planes for a soft prediction's boundary and DT terms, each made on first use and reused from class to class. */
 export class SoftPlaneBuffers {
-  private planes: { p: Float64Array; G: Uint8Array; M: Uint8Array; valid: Uint8Array; dG: Float64Array; dM: Float64Array } | null = null;
+  private made: { p?: Float64Array; G?: Uint8Array; M?: Uint8Array; valid?: Uint8Array; dG?: Float64Array; dM?: Float64Array } = {};
   constructor(private readonly target: Int32Array) {}
-  private get all() {
-    if (!this.planes) {
-      const n = this.target.length;
-      const valid = new Uint8Array(n);
-      for (let i = 0; i < n; i++) valid[i] = this.target[i] >= 0 ? 1 : 0;
-      this.planes = { p: new Float64Array(n), G: new Uint8Array(n), M: new Uint8Array(n), valid, dG: distanceField(n), dM: distanceField(n) };
-    }
-    return this.planes;
-  }
-  get p() { return this.all.p; }
-  get G() { return this.all.G; }
-  get M() { return this.all.M; }
+  get p() { return (this.made.p ??= new Float64Array(this.target.length)); }
+  get G() { return (this.made.G ??= new Uint8Array(this.target.length)); }
+  get M() { return (this.made.M ??= new Uint8Array(this.target.length)); }
   /** 1 where the target is not ignored */
-  get valid() { return this.all.valid; }
-  /** the distance fields to the other side of G and of M */
-  get fields() { return { dG: this.all.dG, dM: this.all.dM }; }
+  get valid() {
+    if (!this.made.valid) {
+      const valid = new Uint8Array(this.target.length);
+      for (let i = 0; i < valid.length; i++) valid[i] = this.target[i] >= 0 ? 1 : 0;
+      this.made.valid = valid;
+    }
+    return this.made.valid;
+  }
+  /** the distance fields to the other side of G and of M (distanceField: shared memory for two threads) */
+  get dG() { return (this.made.dG ??= distanceField(this.target.length)); }
+  get dM() { return (this.made.dM ??= distanceField(this.target.length)); }
 }
 
 /**
@@ -109,32 +110,32 @@ export class SoftPlaneBuffers {
 function softTerms(
   p: ArrayLike<number>, G: Uint8Array, M: Uint8Array, valid: Uint8Array,
   shape: number[], spacing: number[], want: DistanceRequest, validCount: number,
-  fields?: { dG: Float64Array; dM: Float64Array },
+  fields?: { readonly dG: Float64Array; readonly dM: Float64Array },
 ): ClassDistanceTerms {
   const n = G.length;
   const out: ClassDistanceTerms = {};
   const countG = count(G);
-  // the distance from each pixel to the other side of G (φ's magnitude, and dt(t) of the DT loss)
-  const dG = countG === 0 || countG === n ? null : distanceToOtherSide(G, shape, spacing, fields?.dG);
-  if (want.boundary) {
-    let s = 0;
-    if (dG) for (let i = 0; i < n; i++) if (valid[i]) s += p[i] * (G[i] ? 1 - dG[i] : dG[i]);
-    out.boundary = s / validCount;
-  }
+  // squared distance from each pixel to the other side of G (φ's magnitude, and dt(t) of the DT loss)
+  const d2G = countG === 0 || countG === n ? null : squaredDistanceToOtherSide(G, shape, spacing, fields?.dG);
+  let d2M: Float64Array | null = null;
   if (want.hausdorffDt) {
     const countM = count(M);
-    const dM = countM === 0 || countM === n ? null : distanceToOtherSide(M, shape, spacing, fields?.dM);
-    let s = 0;
-    for (let i = 0; i < n; i++) {
-      if (!valid[i]) continue;
-      const diff = p[i] - G[i];
-      if (diff === 0) continue;
-      const a = dM ? dM[i] : 0;
-      const b = dG ? dG[i] : 0;
-      s += diff * diff * (a * a + b * b);
-    }
-    out.hausdorffDt = s / validCount;
+    d2M = countM === 0 || countM === n ? null : squaredDistanceToOtherSide(M, shape, spacing, fields?.dM);
   }
+  let boundary = 0;
+  let dt = 0;
+  for (let i = 0; i < n; i++) {
+    if (!valid[i]) continue;
+    const g = G[i];
+    const b2 = d2G ? d2G[i] : 0;
+    if (want.boundary) boundary += p[i] * (g ? 1 - Math.sqrt(b2) : Math.sqrt(b2));
+    if (want.hausdorffDt) {
+      const diff = p[i] - g;
+      if (diff !== 0) dt += diff * diff * ((d2M ? d2M[i] : 0) + b2);
+    }
+  }
+  if (want.boundary) out.boundary = d2G ? boundary / validCount : 0;
+  if (want.hausdorffDt) out.hausdorffDt = dt / validCount;
   return out;
 }
 
@@ -144,12 +145,6 @@ function count(mask: Uint8Array): number {
   return n;
 }
 
-/** edt(M) + edt(¬M): at each pixel the distance to the nearest pixel on the other side of M. */
-function distanceToOtherSide(M: Uint8Array, shape: number[], spacing: number[], out?: Float64Array): Float64Array {
-  const d = squaredDistanceToOtherSide(M, shape, spacing, out);
-  for (let i = 0; i < d.length; i++) d[i] = Math.sqrt(d[i]);
-  return d;
-}
 
 /**
  * Hausdorff, HD95, ASSD and NSD of hard masks A (prediction) and B (target), given on a grid whose
