@@ -142,11 +142,16 @@ function otherSideEnvelope(
     }
     const hq = fq + s2 * q * q;
     let x = -Infinity;
+    // pop while the new parabola's intersection x = num / den lies left of z[k] (den > 0: no division)
     while (k >= 0) {
       const p = v[k];
-      x = (hq - (fv[k] + s2 * p * p)) / (2 * s2 * (q - p));
-      if (x <= z[k]) k--;
-      else break;
+      const num = hq - (fv[k] + s2 * p * p);
+      const den = 2 * s2 * (q - p);
+      if (num <= z[k] * den) k--;
+      else {
+        x = num / den;
+        break;
+      }
     }
     k++;
     v[k] = q;

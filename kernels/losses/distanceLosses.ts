@@ -145,7 +145,6 @@ function count(mask: Uint8Array): number {
   return n;
 }
 
-
 /**
  * Hausdorff, HD95, ASSD and NSD of hard masks A (prediction) and B (target), given on a grid whose
  * rim is background or the array's own border (so boundaries are those of the whole array).
