@@ -1119,7 +1119,52 @@ function targets(results: Results, autoBackend: string | undefined, cfg: Config)
     out.push(`| ${w} peak memory of all losses ≤ 3× the decoded inputs | ${m === undefined ? '·' : `${m.toFixed(1)}× (${fmtMiB(r!.peakBytes!)} MiB of growth for ${fmtMiB(r!.inputBytes!)} MiB of inputs)`} | ${verdict(m, (v) => v <= 3, (v) => `${v.toFixed(1)}×`)} |`);
   }
   out.push('| f32 backends pass every golden case | checked by `npm test` (test/unit/golden.test.ts), not by this run | see the test output |', '');
+  out.push(...whyMissed(results, auto, pairsPerS));
   return out;
+}
+
+/** The reasons behind the misses, with this run's numbers: the profiles above are the evidence. */
+function whyMissed(results: Results, auto: string, pairsPerS: number | undefined): string[] {
+  const why: string[] = [];
+  const phases = (w: string) => results.get(w)?.get(auto)?.get('all')?.phases;
+  const share = (w: string) => {
+    const ph = phases(w);
+    if (!ph) return '';
+    const total = Object.values(ph).reduce((a, b) => a + b, 0);
+    return ` (${w}: distances ${((100 * (ph.distances ?? 0)) / total).toFixed(0)}%, Lovász ${((100 * (ph.lovasz ?? 0)) / total).toFixed(0)}%, per-pixel sums ${((100 * (ph.pixelSums ?? 0)) / total).toFixed(0)}%, input rules ${((100 * (ph.prepare ?? 0)) / total).toFixed(0)}% of the time)`;
+  };
+  const ratio = (w: string) => {
+    const a = results.get(w)?.get(auto)?.get('all')?.medianMs;
+    const b = results.get(w)?.get('numpy')?.get('all')?.medianMs;
+    return a !== undefined && b !== undefined ? a / b : undefined;
+  };
+  const slow = ['W1', 'W2', 'W3'].filter((w) => (ratio(w) ?? 0) > 0.5);
+  if (slow.length) {
+    why.push(`- **Time, ${slow.join(', ')}.** Where it goes${slow.map(share).join(';')}. The boundary and`);
+    why.push('  DT losses need, per foreground class, the exact distance of every pixel to the other side of the ground truth and of');
+    why.push("  the thresholded prediction: up to two whole-array transforms per class (each both sides in one pass, split over two");
+    why.push("  threads), which no crop avoids, as every pixel's p_c enters the sums. The per-pixel losses alone are slower than");
+    why.push("  numpy's vectorised C (the tables above: gpu.js and JavaScript's Math.log against SIMD log over whole arrays).");
+  }
+  if (pairsPerS !== undefined && pairsPerS < 100) {
+    const ref = results.get('W4')?.get('reference')?.get('all');
+    const perPair = ref?.withLoadMs !== undefined && ref.pairsDone ? ref.withLoadMs / ref.pairsDone : undefined;
+    why.push(`- **W4 throughput.** 100 pairs/s on 2 cores is 20 ms per pair per core, decoding included; one pair takes${perPair === undefined ? '' : ` ${perPair.toFixed(0)} ms`}`);
+    why.push('  on one core here (reference, sequential, the W4 table), most of it the two exact two-sided distance transforms');
+    why.push('  of the boundary and DT losses, then PNG decoding and the input rules; workers add their start-up and messages.');
+  }
+  const heavy = ['W1', 'W2', 'W3'].filter((w) => {
+    const r = results.get(w)?.get(auto)?.get('all');
+    return r?.peakBytes !== undefined && r.inputBytes ? r.peakBytes / r.inputBytes > 3 : false;
+  });
+  if (heavy.length) {
+    why.push(`- **Memory, ${heavy.join(', ')}.** The inputs are 4–5 bytes per pixel (float32 + uint8), so 3× is 12–15 bytes per`);
+    why.push('  pixel. The engine keeps int32 copies of the target and of the hard labels (8 bytes), float64 distance fields of');
+    why.push('  the whole array (8 bytes each, two for the DT loss: float32 would no longer match the float64 reference), byte');
+    why.push("  masks, and Lovász's float64 errors with their sort scratch; a multi-class map (W2) spreads the same per-class");
+    why.push('  buffers over more input bytes. Meeting 3× needs int8/int16 label planes and float32 fields.');
+  }
+  return why.length ? ['Why the misses:', '', ...why, ''] : [];
 }
 
 async function main(): Promise<void> {
