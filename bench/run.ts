@@ -286,10 +286,13 @@ async function childMain(specPath: string): Promise<void> {
       return null;
     };
     try {
+      // peak memory of the first run alone: later runs would count the garbage of the earlier ones
       mem.start();
       let t0 = performance.now();
       let r = await run();
       const first = performance.now() - t0;
+      const memory = mem.stop();
+      const gc = (globalThis as { gc?: () => void }).gc;
       let times: number[];
       let cold = false;
       if (first >= spec.policy.heavyMs && !m.warm) {
@@ -299,12 +302,14 @@ async function childMain(specPath: string): Promise<void> {
         const n = Math.max(1, Math.min(spec.policy.maxRepeats, Math.floor(spec.policy.budgetMs / Math.max(first, 1e-3))));
         times = [];
         for (let i = 0; i < n; i++) {
+          r = null;
+          gc?.();
           t0 = performance.now();
           r = await run();
           times.push(performance.now() - t0);
         }
       }
-      const res: MeasureResult = { id: m.id, timesMs: times, medianMs: median(times), cold, backend: r?.backend, ...mem.stop(), inputBytes: pred.data.byteLength + gt.data.byteLength };
+      const res: MeasureResult = { id: m.id, timesMs: times, medianMs: median(times), cold, backend: r?.backend, ...memory, inputBytes: pred.data.byteLength + gt.data.byteLength };
       if (m.returnValues && r) {
         res.values = Object.fromEntries(Object.entries(r.losses).map(([k, v]) => [k, jsonSafe(v as number)]));
         res.phases = r.timingsMs;
@@ -962,7 +967,7 @@ function report(workloads: Workload[], impls: string[], results: Results, unavai
     ? 'one timed run.'
     : `the median of up to ${p.maxRepeats} timed runs (as many as fit in ${p.budgetMs / 1000} s, at least one); for a loss alone, a warm-up that took ${p.heavyMs / 1000} s or more is the only sample (¹: one cold run, including JIT and kernel compilation). "All losses" and the distance transform alone always get timed runs after their warm-up.`));
   L("Peak memory = growth of the child's RSS high-water mark (VmHWM, reset through /proc/self/clear_refs after a GC;");
-  L('malloc_trim in Python) over the measurement, in MiB, on top of the loaded inputs. `(N.Nx)` = SegScope time /');
+  L('malloc_trim in Python) over the first run of a measurement (W4: over the pass), in MiB, on top of the loaded inputs. `(N.Nx)` = SegScope time /');
   L('numpy time: below 1 SegScope is faster. The numpy child runs without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE.');
   L(`Measurements run in priority tiers against a deadline (${cfg.budgetS} s after the start) so the whole run stays`);
   L('under 10 minutes on a 2-core machine: (1) all losses on W1-W3, numpy and every backend; (2) W4: numpy, reference');
