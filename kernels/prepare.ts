@@ -54,7 +54,9 @@ export function preparePair(predIn: NdArray, target: NdArray, options: EvaluateO
         (options.channelsLast ? ' (after moving the channel axis first)' : ''),
     );
   }
-  if (!predIsLabels) checkFinite(pred.data, predPath);
+  // one pass settles the common case, a float probability map inside [0, 1] (finite, in range)
+  const probabilitiesInRange = !predIsLabels && !options.fromLogits && !scaled && allInUnitInterval(pred.data);
+  if (!predIsLabels && !probabilitiesInRange) checkFinite(pred.data, predPath);
 
   const size = spatial.reduce((a, b) => a * b, 1);
   const spacing = resolveSpacing(options, ctx, spatial.length, warnings);
@@ -111,7 +113,7 @@ export function preparePair(predIn: NdArray, target: NdArray, options: EvaluateO
     }
   }
 
-  if (prediction.kind !== 'labels' && !prediction.logits) checkProbabilityRange(prediction.values, predPath);
+  if (prediction.kind !== 'labels' && !prediction.logits && !probabilitiesInRange) checkProbabilityRange(prediction.values, predPath);
 
   return {
     pair: { binary, classes, shape: spatial.slice(), size, spacing, pred: prediction, target: targetLabels, ignoreIndex },
@@ -143,6 +145,15 @@ function checkFinite(data: TypedArray, path: string): void {
       throw new MaskInputError(path, `prediction holds ${Number.isNaN(v) ? 'NaN' : String(v)} at flat index ${i}`);
     }
   }
+}
+
+function allInUnitInterval(data: TypedArray): boolean {
+  if (!(data instanceof Float32Array || data instanceof Float64Array)) return false;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (!(v >= 0 && v <= 1)) return false;
+  }
+  return true;
 }
 
 function checkProbabilityRange(values: Float32Array | Float64Array, path: string): void {
@@ -227,6 +238,12 @@ function binaryCode(data: TypedArray, explicitIgnore: number | null | undefined)
 
 function mapBinaryLabels(data: TypedArray, code: number, ignore: number | null): Int32Array {
   const out = new Int32Array(data.length);
+  if (data instanceof Uint8Array) {
+    // one table lookup per pixel
+    const table = Int32Array.from({ length: 256 }, (_, v) => (v === ignore ? -1 : v === 0 ? 0 : v === code ? 1 : 0));
+    for (let i = 0; i < data.length; i++) out[i] = table[data[i]];
+    return out;
+  }
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     out[i] = v === ignore ? -1 : v === 0 ? 0 : v === code ? 1 : 0;
