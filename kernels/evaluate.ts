@@ -1,6 +1,7 @@
 import type { NdArray } from '../formats/types.js';
 import { classBoxes } from './classBoxes.js';
 import { ClassPlanes } from './classPlanes.js';
+import { hardCounts } from './gpu/hardCounts.js';
 import { classDistanceTerms, SoftPlaneBuffers, type ClassDistanceTerms } from './losses/distanceLosses.js';
 import { lovaszHinge, lovaszSoftmax } from './losses/lovasz.js';
 import { diceLoss, focalTverskyLoss, iouLoss, tverskyLoss } from './losses/overlap.js';
@@ -9,7 +10,7 @@ import { hardMetrics } from './metrics.js';
 import { resolveParams } from './params.js';
 import { preparePair, type PairContext } from './prepare.js';
 import { clampProb } from './numerics.js';
-import { computePixelSumsReference, emptyPixelSums, focalTerm } from './reference/pixelSums.js';
+import { computePixelSumsReference, focalTerm } from './reference/pixelSums.js';
 import type {
   BackendName, ClassEntry, EvaluateOptions, EvaluationResult, LossId, LossParams, PixelSums, PreparedPair,
 } from './types.js';
@@ -41,13 +42,12 @@ export async function evaluatePrepared(
     return value;
   };
 
-  const planes = new ClassPlanes(pair);
   // The distance measures and Lovász read only the class and hard-mask counts, and a label-map
   // prediction's soft sums follow exactly from its confusion counts: no per-pixel logs for either.
   const needsSoftSums = params.losses.some((id) => SOFT_SUM_LOSSES.has(id));
   const sums = await timed('pixelSums', () => {
-    if (pair.pred.kind === 'labels') return labelMapSums(countSums(pair, planes), params.focalGamma);
-    return needsSoftSums ? pixelSums(pair, params.focalGamma) : countSums(pair, planes);
+    if (pair.pred.kind === 'labels') return labelMapSums(hardCounts(pair), params.focalGamma);
+    return needsSoftSums ? pixelSums(pair, params.focalGamma) : hardCounts(pair);
   });
   const C = pair.classes;
   const losses: Partial<Record<LossId, number>> = {};
@@ -93,6 +93,7 @@ export async function evaluatePrepared(
     losses.ce_iou = losses.cce! + losses.iou!;
   });
 
+  const planes = new ClassPlanes(pair);
   if (want.has('lovasz')) {
     await timed('lovasz', () => {
       if (pair.binary) {
@@ -142,29 +143,6 @@ export async function evaluatePrepared(
 }
 
 const SOFT_SUM_LOSSES = new Set<LossId>(['bce', 'cce', 'wce', 'focal', 'dice', 'iou', 'tversky', 'focal_tversky', 'bce_dice', 'ce_iou']);
-
-/** The PixelSums fields the hard masks give (n, count, hard TP/FP/FN, correct); the soft sums stay 0. */
-export function countSums(pair: PreparedPair, planes: ClassPlanes): PixelSums {
-  const sums = emptyPixelSums(pair.classes);
-  const hard = planes.hardLabels();
-  const { target, size: N } = pair;
-  for (let i = 0; i < N; i++) {
-    const y = target[i];
-    if (y < 0) continue;
-    sums.count[y]++;
-    const h = hard[i];
-    if (h === y) sums.hardTp[y]++;
-    else {
-      if (h >= 0) sums.hardFp[h]++;
-      sums.hardFn[y]++;
-    }
-  }
-  for (let c = 0; c < pair.classes; c++) {
-    sums.n += sums.count[c];
-    sums.correct += sums.hardTp[c];
-  }
-  return sums;
-}
 
 /**
  * The soft sums of a label-map prediction (p_c = 1 at the predicted class, 0 elsewhere) from its
