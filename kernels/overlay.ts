@@ -11,7 +11,9 @@
  */
 import type { OverlayData, Polyline, SliceAxis, WorstPoint } from '../webview/protocol.js';
 import { ClassPlanes } from './classPlanes.js';
-import { boundaryOf, distanceToMask, edt, stridesOf } from './distance.js';
+import { boundaryOf, stridesOf } from './distance.js';
+import { distancesToNearest } from './nearestBoundary.js';
+import { squaredDistanceToOtherSide } from './otherSideDistance.js';
 import type { PreparedPair } from './types.js';
 
 /** Largest grid side of the sampled maps. */
@@ -186,14 +188,13 @@ export class OverlayComputer {
     let lo = 0;
     let hi = 0;
     if (gtCount > 0 && gtCount < size) {
-      // φ = edt(¬G)·¬G − (edt(G) − 1)·G (losses.md, boundary)
-      const outside = distanceToMask(gt, shape, spacing);
-      const inside = edt(gt, shape, spacing);
-      phi = new Float64Array(size);
+      // φ = edt(¬G)·¬G − (edt(G) − 1)·G (losses.md, boundary), from the field the loss itself uses
+      phi = squaredDistanceToOtherSide(gt, shape, spacing);
       lo = Infinity;
       hi = -Infinity;
       for (let i = 0; i < size; i++) {
-        const v = gt[i] ? 1 - inside[i] : outside[i];
+        const d = Math.sqrt(phi[i]);
+        const v = gt[i] ? 1 - d : d;
         phi[i] = v;
         if (v < lo) lo = v;
         if (v > hi) hi = v;
@@ -258,18 +259,25 @@ export function worstPoint(
   const anyA = bA.some((v) => v !== 0);
   const anyB = bB.some((v) => v !== 0);
   if (!anyA || !anyB) return null;
-  const toB = distanceToMask(bB, shape, spacing);
-  const toA = distanceToMask(bA, shape, spacing);
+  // the Hausdorff distance's own directed distances (losses/distanceLosses.ts), in scan order
+  const toB = distancesToNearest(bA, bB, shape, spacing);
+  const toA = distancesToNearest(bB, bA, shape, spacing);
   let best = -1;
   let bestD = -1;
   let on: WorstPoint['on'] = 'prediction';
-  for (let i = 0; i < bA.length; i++) if (bA[i] && toB[i] > bestD) { bestD = toB[i]; best = i; }
-  for (let i = 0; i < bB.length; i++) {
-    if (bB[i] && toA[i] > bestD) {
-      bestD = toA[i];
+  for (let i = 0, k = 0; i < bA.length; i++) {
+    if (!bA[i]) continue;
+    if (toB[k] > bestD) { bestD = toB[k]; best = i; }
+    k++;
+  }
+  for (let i = 0, k = 0; i < bB.length; i++) {
+    if (!bB[i]) continue;
+    if (toA[k] > bestD) {
+      bestD = toA[k];
       best = i;
       on = 'groundTruth';
     }
+    k++;
   }
   const at = unravel(best, shape);
   const other = on === 'prediction' ? bB : bA;
