@@ -148,6 +148,16 @@ export function boundaryOf(mask: Uint8Array, shape: number[]): Uint8Array {
   return out;
 }
 
+/** The C-order coordinates of flat index i. */
+export function unravel(i: number, shape: number[]): number[] {
+  const out = new Array<number>(shape.length);
+  for (let a = shape.length - 1; a >= 0; a--) {
+    out[a] = i % shape[a];
+    i = Math.floor(i / shape[a]);
+  }
+  return out;
+}
+
 export function stridesOf(shape: number[]): number[] {
   const strides = new Array<number>(shape.length);
   let s = 1;

@@ -11,7 +11,7 @@
  */
 import type { OverlayData, Polyline, SliceAxis, WorstPoint } from '../webview/protocol.js';
 import { ClassPlanes } from './classPlanes.js';
-import { boundaryOf, stridesOf } from './distance.js';
+import { boundaryOf, stridesOf, unravel } from './distance.js';
 import { distancesToNearest } from './nearestBoundary.js';
 import { squaredDistanceToOtherSide } from './otherSideDistance.js';
 import type { PreparedPair } from './types.js';
@@ -235,15 +235,6 @@ function defaultIndex(f: ClassFields, shape: number[], axis: number): number {
     if (hi >= lo) return Math.floor((lo + hi) / 2);
   }
   return Math.floor(shape[axis] / 2);
-}
-
-function unravel(i: number, shape: number[]): number[] {
-  const out = new Array<number>(shape.length);
-  for (let a = shape.length - 1; a >= 0; a--) {
-    out[a] = i % shape[a];
-    i = Math.floor(i / shape[a]);
-  }
-  return out;
 }
 
 /**

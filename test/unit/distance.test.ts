@@ -2,17 +2,13 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { classBoxes } from '../../kernels/classBoxes.js';
-import { boundaryOf, distanceToMask, edt } from '../../kernels/distance.js';
+import { boundaryOf, distanceToMask, edt, unravel } from '../../kernels/distance.js';
 import { configureDistanceThreads, distanceField, squaredDistanceToOtherSide } from '../../kernels/otherSideDistance.js';
 
 /** O(n²) distance from each pixel to the nearest pixel where `feature` holds. */
 function bruteForce(shape: number[], spacing: number[], feature: (i: number) => boolean): Float64Array {
   const size = shape.reduce((a, b) => a * b, 1);
-  const coords = (i: number) => {
-    const c: number[] = [];
-    for (let a = shape.length - 1; a >= 0; a--) { c[a] = i % shape[a]; i = Math.floor(i / shape[a]); }
-    return c;
-  };
+  const coords = (i: number) => unravel(i, shape);
   const out = new Float64Array(size).fill(Infinity);
   for (let i = 0; i < size; i++) {
     const ci = coords(i);
@@ -175,13 +171,10 @@ describe('class bounding boxes', () => {
         const hi = shape.map(() => -Infinity);
         for (let i = 0; i < size; i++) {
           if (a[i] !== c && b[i] !== c) continue;
-          let rest = i;
-          for (let k = shape.length - 1; k >= 0; k--) {
-            const x = rest % shape[k];
-            rest = Math.floor(rest / shape[k]);
+          unravel(i, shape).forEach((x, k) => {
             lo[k] = Math.min(lo[k], x);
             hi[k] = Math.max(hi[k], x);
-          }
+          });
         }
         if (lo[0] === Infinity) assert.equal(boxes[c], null);
         else assert.deepEqual(boxes[c], { lo: lo.map((v) => Math.max(0, v - margin)), hi: hi.map((v, k) => Math.min(shape[k], v + 1 + margin)) }, `class ${c}`);

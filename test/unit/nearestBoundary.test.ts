@@ -1,60 +1,44 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { boundaryOf, squaredDistanceToFeatures } from '../../kernels/distance.js';
+import { boundaryOf, squaredDistanceToFeatures, unravel } from '../../kernels/distance.js';
 import { distancesToNearest } from '../../kernels/nearestBoundary.js';
 
-function coordsOf(i: number, shape: number[]): number[] {
-  const c = new Array<number>(shape.length);
-  for (let a = shape.length - 1; a >= 0; a--) {
-    c[a] = i % shape[a];
-    i = Math.floor(i / shape[a]);
-  }
-  return c;
-}
+type SquaredDistance = (ci: number[], cj: number[], spacing: number[]) => number;
 
-/** O(n·m) nearest search, squared distance Σ_k (Δindex_k · spacing_k)². */
-function bruteForce(from: Uint8Array, to: Uint8Array, shape: number[], spacing: number[]): Float64Array {
-  const targets: number[][] = [];
-  for (let j = 0; j < to.length; j++) if (to[j]) targets.push(coordsOf(j, shape));
-  const out: number[] = [];
-  for (let i = 0; i < from.length; i++) {
-    if (!from[i]) continue;
-    const ci = coordsOf(i, shape);
-    let best = Infinity;
-    for (const cj of targets) {
-      let s = 0;
-      for (let a = 0; a < shape.length; a++) s += ((ci[a] - cj[a]) * spacing[a]) ** 2;
-      if (s < best) best = s;
-    }
-    out.push(Math.sqrt(best));
-  }
-  return Float64Array.from(out);
-}
+/** Σ_k (Δindex_k · spacing_k)², the plain formula. */
+const physicalSquared: SquaredDistance = (ci, cj, spacing) => {
+  let s = 0;
+  for (let a = 0; a < ci.length; a++) s += ((ci[a] - cj[a]) * spacing[a]) ** 2;
+  return s;
+};
 
 /**
- * The same search with the squared distance summed as the EDT sums it: (Δ·s)² along the last axis,
- * then s_a²·Δ·Δ + (sum so far) for the others from the second last down. distancesToNearest
- * promises this minimum bit for bit.
+ * The squared distance summed as the EDT sums it: (Δ·s)² along the last axis, then
+ * s_a²·Δ·Δ + (sum so far) for the others from the second last down. distancesToNearest promises
+ * the minimum of this bit for bit.
  */
-function bruteForceEdtOrder(from: Uint8Array, to: Uint8Array, shape: number[], spacing: number[]): Float64Array {
-  const L = shape.length - 1;
+const edtOrderSquared: SquaredDistance = (ci, cj, spacing) => {
+  const L = ci.length - 1;
+  const e = (ci[L] - cj[L]) * spacing[L];
+  let acc = e * e;
+  for (let a = L - 1; a >= 0; a--) {
+    const d = ci[a] - cj[a];
+    acc = spacing[a] * spacing[a] * d * d + acc;
+  }
+  return acc;
+};
+
+/** O(n·m) nearest search under the given squared distance. */
+function bruteForce(from: Uint8Array, to: Uint8Array, shape: number[], spacing: number[], squared = physicalSquared): Float64Array {
   const targets: number[][] = [];
-  for (let j = 0; j < to.length; j++) if (to[j]) targets.push(coordsOf(j, shape));
+  for (let j = 0; j < to.length; j++) if (to[j]) targets.push(unravel(j, shape));
   const out: number[] = [];
   for (let i = 0; i < from.length; i++) {
     if (!from[i]) continue;
-    const ci = coordsOf(i, shape);
+    const ci = unravel(i, shape);
     let best = Infinity;
-    for (const cj of targets) {
-      const e = (ci[L] - cj[L]) * spacing[L];
-      let acc = e * e;
-      for (let a = L - 1; a >= 0; a--) {
-        const d = ci[a] - cj[a];
-        acc = spacing[a] * spacing[a] * d * d + acc;
-      }
-      if (acc < best) best = acc;
-    }
+    for (const cj of targets) best = Math.min(best, squared(ci, cj, spacing));
     out.push(Math.sqrt(best));
   }
   return Float64Array.from(out);
@@ -82,7 +66,7 @@ function assertClose(got: Float64Array, want: Float64Array, what: string): void 
 function checkAll(from: Uint8Array, to: Uint8Array, shape: number[], spacing: number[]): Float64Array {
   const got = distancesToNearest(from, to, shape, spacing);
   assertClose(got, bruteForce(from, to, shape, spacing), 'brute force');
-  assert.deepEqual(got, bruteForceEdtOrder(from, to, shape, spacing), 'brute force in EDT order, bit for bit');
+  assert.deepEqual(got, bruteForce(from, to, shape, spacing, edtOrderSquared), 'brute force in EDT order, bit for bit');
   const edt = edtReadout(from, to, shape, spacing);
   assertClose(got, edt, 'EDT');
   for (let k = 0; k < got.length; k++) assert.ok(got[k] <= edt[k]);
@@ -120,7 +104,7 @@ function blobs(shape: number[], n: number, rand: () => number): Uint8Array {
     r: shape.map((s) => 1 + s * 0.25 * rand()),
   }));
   for (let i = 0; i < size; i++) {
-    const c = coordsOf(i, shape);
+    const c = unravel(i, shape);
     for (const e of ells) {
       let s = 0;
       for (let a = 0; a < shape.length; a++) s += ((c[a] - e.c[a]) / e.r[a]) ** 2;
@@ -218,7 +202,7 @@ describe('distancesToNearest (k-d tree nearest boundary pixel)', () => {
     const from = new Uint8Array(210).fill(1);
     const got = checkAll(from, to, shape, spacing);
     for (let i = 0; i < 210; i++) {
-      const [z, y, x] = coordsOf(i, shape);
+      const [z, y, x] = unravel(i, shape);
       const e = (x - 1) * 0.3;
       assert.equal(got[i], Math.sqrt(2.5 * 2.5 * (z - 2) * (z - 2) + (0.8 * 0.8 * (y - 4) * (y - 4) + e * e)));
     }
@@ -247,7 +231,7 @@ describe('distancesToNearest (k-d tree nearest boundary pixel)', () => {
     const plane = new Uint8Array(D * H3 * W3);
     for (let z = 0; z < D; z++) for (let x = 0; x < W3; x++) plane[(z * H3 + 3) * W3 + x] = 1;
     const got = checkAll(new Uint8Array(D * H3 * W3).fill(1), plane, [D, H3, W3], [2.5, 0.8, 0.8]);
-    for (let i = 0; i < got.length; i++) assert.equal(got[i], Math.abs(coordsOf(i, [D, H3, W3])[1] - 3) * 0.8);
+    for (let i = 0; i < got.length; i++) assert.equal(got[i], Math.abs(unravel(i, [D, H3, W3])[1] - 3) * 0.8);
   });
 
   it('lattices and lines: many equidistant targets (ties) change nothing', () => {
@@ -258,14 +242,14 @@ describe('distancesToNearest (k-d tree nearest boundary pixel)', () => {
       [[9, 12, 13], [2, 1, 1], 3],
     ] as [number[], number[], number][]) {
       const size = shape.reduce((a, b) => a * b, 1);
-      const lattice = Uint8Array.from({ length: size }, (_, i) => (coordsOf(i, shape).every((c) => c % step === 0) ? 1 : 0));
+      const lattice = Uint8Array.from({ length: size }, (_, i) => (unravel(i, shape).every((c) => c % step === 0) ? 1 : 0));
       const all = new Uint8Array(size).fill(1);
       checkAll(all, lattice, shape, spacing);
       checkAll(lattice, Uint8Array.from(lattice, (v) => 1 - v), shape, spacing);
       // every target on one diagonal line, and on one row
-      const diag = Uint8Array.from({ length: size }, (_, i) => (new Set(coordsOf(i, shape)).size === 1 ? 1 : 0));
+      const diag = Uint8Array.from({ length: size }, (_, i) => (new Set(unravel(i, shape)).size === 1 ? 1 : 0));
       checkAll(all, diag, shape, spacing);
-      const line = Uint8Array.from({ length: size }, (_, i) => (coordsOf(i, shape).slice(0, -1).every((c) => c === 1) ? 1 : 0));
+      const line = Uint8Array.from({ length: size }, (_, i) => (unravel(i, shape).slice(0, -1).every((c) => c === 1) ? 1 : 0));
       checkAll(all, line, shape, spacing);
     }
   });
@@ -279,7 +263,7 @@ describe('distancesToNearest (k-d tree nearest boundary pixel)', () => {
       const to = randomMask(360, pt, rand);
       const got = distancesToNearest(from, to, shape, spacing);
       assertClose(got, bruteForce(from, to, shape, spacing), '4D');
-      assert.deepEqual(got, bruteForceEdtOrder(from, to, shape, spacing));
+      assert.deepEqual(got, bruteForce(from, to, shape, spacing, edtOrderSquared));
     }
   });
 
