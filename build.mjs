@@ -1,58 +1,52 @@
-// One esbuild build for every entry point; each bundle is self-contained in dist/.
+// The build is a table of entries, one per surface; each bundle is self-contained in dist/.
 import * as esbuild from 'esbuild';
 
 const watch = process.argv.includes('--watch');
 
 // The package is "type": "module" because fast-png and nifti-reader-js are ESM-only. The CLI and the
-// evaluation worker are ESM bundles; the VS Code extension entry is CommonJS (dist/extension.cjs).
-/** Node-side ESM bundles: the CLI and its evaluation worker. gpu.js and its native modules stay external. */
+// engine's worker are ESM bundles; the VS Code extension entry is CommonJS (dist/extension.cjs), as the
+// extension host require()s it. gpu.js and its native modules stay external.
+const common = { bundle: true, sourcemap: true, logLevel: 'warning' };
+const nodeExternal = ['gpu.js', 'gl', 'webgpu', 'vscode'];
+
+/** Node-side entries: [source, dist name, format]. */
 const nodeEntries = [
-  { in: 'cli/bin.ts', out: 'cli' },
-  { in: 'cli/evaluateWorker.ts', out: 'evaluateWorker' },
+  ['cli/bin.ts', 'cli', 'esm'],
+  ['engine/worker.ts', 'engineWorker', 'esm'],
+  ['extension/extension.ts', 'extension', 'cjs'],
 ];
 
-const common = { bundle: true, sourcemap: true, logLevel: 'warning', target: 'node20' };
+/** Browser entries, one per surface: [source, dist/webview name, format]. */
+const surfaces = [
+  // the results panel page (its CSS lands beside it as dist/webview/panel.css)
+  ['webview/entries/panel.ts', 'panel', 'iife'],
+];
+
+const esmBanner = "#!/usr/bin/env node\nimport { createRequire as __segscopeCreateRequire } from 'node:module';\nconst require = __segscopeCreateRequire(import.meta.url);";
 
 const builds = [
-  {
+  ...nodeEntries.map(([source, out, format]) => ({
     ...common,
-    entryPoints: nodeEntries,
+    entryPoints: [{ in: source, out }],
     outdir: 'dist',
     platform: 'node',
-    format: 'esm',
-    external: ['gpu.js', 'gl', 'webgpu', 'vscode'],
-    // bundled CommonJS dependencies call require(): give the ESM bundle one
-    banner: { js: "#!/usr/bin/env node\nimport { createRequire as __segscopeCreateRequire } from 'node:module';\nconst require = __segscopeCreateRequire(import.meta.url);" },
-  },
-  // The VS Code extension host side (extension/): CommonJS, as the extension host require()s it.
-  {
+    target: 'node20',
+    format,
+    external: nodeExternal,
+    ...(format === 'esm'
+      ? { banner: { js: esmBanner } } // bundled CommonJS dependencies call require(): give the ESM bundle one
+      : { outExtension: { '.js': '.cjs' } }),
+  })),
+  ...surfaces.map(([source, out, format]) => ({
     ...common,
-    entryPoints: [
-      { in: 'extension/extension.ts', out: 'extension' },
-      { in: 'extension/detailsWorker.ts', out: 'detailsWorker' },
-    ],
-    outdir: 'dist',
-    outExtension: { '.js': '.cjs' },
-    platform: 'node',
-    format: 'cjs',
-    external: ['vscode', 'gpu.js', 'gl', 'webgpu'],
-  },
-  // The results panel webview (webview/): one browser bundle plus its CSS (dist/webview/panel.js, panel.css).
-  {
-    bundle: true,
-    sourcemap: true,
-    logLevel: 'warning',
-    entryPoints: [{ in: 'webview/panel.ts', out: 'panel' }],
+    entryPoints: [{ in: source, out }],
     outdir: 'dist/webview',
     platform: 'browser',
-    format: 'iife',
+    format,
     target: ['chrome114'],
     minify: true,
     legalComments: 'linked',
-  },
+  })),
 ];
 
-for (const options of builds) {
-  if (watch) await (await esbuild.context(options)).watch();
-  else await esbuild.build(options);
-}
+await Promise.all(builds.map(async (options) => (watch ? (await esbuild.context(options)).watch() : esbuild.build(options))));

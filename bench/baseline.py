@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent numpy/scipy implementation of SegScope's losses (shared/spec/losses.md).
+"""Independent numpy/scipy implementation of SegScope's losses (docs/spec/losses.md).
 
 It is the speed baseline SegScope is benchmarked against, and a second opinion on the
 semantics: bench/check_baseline.py runs it on every golden case.
@@ -236,7 +236,7 @@ def load_mask(path):
 
 
 # --------------------------------------------------------------------------------------
-# Input preparation (losses.md section 1)
+# Input preparation (docs/spec/losses.md section 1)
 # --------------------------------------------------------------------------------------
 
 def _values(a):

@@ -162,7 +162,7 @@ async function childMain(specPath: string): Promise<void> {
   const spec = JSON.parse(readFileSync(specPath, 'utf8')) as ChildSpec;
   const out: ChildOutput = { results: [] };
   const write = () => writeFileSync(spec.out, JSON.stringify(out));
-  const { loadMaskFile } = await import('../formats/load.js');
+  const { loadMaskFile } = await import('../engine/loadMaskFile.js');
   const { evaluate } = await import('../kernels/evaluate.js');
   const { backendFor } = await import('../kernels/backendFor.js');
   const { edt } = await import('../kernels/distance.js');
@@ -172,47 +172,23 @@ async function childMain(specPath: string): Promise<void> {
   const w = spec.workload;
 
   if (w.kind === 'batch') {
-    // the folder-vs-folder batch mode (worker threads) when cli/batch.ts has it, else the CLI's
-    // per-pair pipeline (cli/evaluateFiles.ts) over the folder, sequentially
-    const batchPath = join(ROOT, 'cli', 'batch.ts');
+    // folder against folder through the engine's worker pool (engine/folders.ts)
     const m = spec.measurements[0];
     const options: EvaluateOptions = { ...spec.options, backend: spec.impl as EvaluateOptions['backend'] };
     const names = readdirSync(w.predDir).filter((n) => !n.startsWith('.')).sort();
-    let evaluateFolders: ((p: string, g: string, o: EvaluateOptions, b: { workers: number }) => Promise<unknown>) | undefined;
-    if (existsSync(batchPath)) {
-      const mod = (await import(pathToFileURL(batchPath).href)) as { evaluateFolders?: typeof evaluateFolders };
-      evaluateFolders = typeof mod.evaluateFolders === 'function' ? mod.evaluateFolders : undefined;
-    }
+    const { evaluateFolders } = await import('../engine/folders.js');
     try {
-      if (evaluateFolders) {
-        mem.start();
-        const t0 = performance.now();
-        const res = (await evaluateFolders(w.predDir, w.gtDir, options, { workers: w.workers })) as {
-          pairs?: { error?: string; result?: { backend?: string } }[];
-          workers?: number;
-        };
-        const wallMs = performance.now() - t0;
-        const failed = (res.pairs ?? []).filter((p) => p.error);
-        const r: MeasureResult = {
-          id: m.id, mode: `cli/batch.ts evaluateFolders, ${res.workers ?? w.workers} worker threads`, wallMs, pairs: names.length, pairsDone: names.length,
-          backend: res.pairs?.find((p) => p.result)?.result?.backend, ...mem.stop(),
-        };
-        if (failed.length) r.error = `${failed.length} pairs failed: ${failed[0].error}`;
-        out.results.push(r);
-      } else {
-        const { evaluateFiles } = await import('../cli/evaluateFiles.js');
-        await evaluateFiles(join(w.predDir, names[0]), join(w.gtDir, names[0]), options); // warm-up
-        mem.start();
-        const t0 = performance.now();
-        let done = 0;
-        let used = '';
-        for (const name of names) {
-          if (pastDeadline()) break;
-          used = (await evaluateFiles(join(w.predDir, name), join(w.gtDir, name), options)).backend;
-          done++;
-        }
-        out.results.push({ id: m.id, mode: 'evaluateFiles per pair, sequential (cli/batch.ts evaluateFolders is not there)', wallMs: performance.now() - t0, pairs: names.length, pairsDone: done, backend: used, ...mem.stop() });
-      }
+      mem.start();
+      const t0 = performance.now();
+      const res = await evaluateFolders(w.predDir, w.gtDir, options, { workers: w.workers });
+      const wallMs = performance.now() - t0;
+      const failed = res.pairs.filter((p) => p.error);
+      const r: MeasureResult = {
+        id: m.id, mode: `engine/folders.ts evaluateFolders, ${res.workers} worker threads`, wallMs, pairs: names.length, pairsDone: names.length,
+        backend: res.pairs.find((p) => p.result)?.result?.backend, ...mem.stop(),
+      };
+      if (failed.length) r.error = `${failed.length} pairs failed: ${failed[0].error}`;
+      out.results.push(r);
     } catch (e) {
       out.results.push({ id: m.id, error: String((e as Error).message ?? e).slice(0, 300) });
     }
@@ -747,10 +723,9 @@ function runProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv, killAft
   });
 }
 
-/** The batch mode's worker threads run dist/evaluateWorker.js: rebuild it when a source is newer. */
+/** The batch mode's worker threads run dist/engineWorker.js: rebuild it when a source is newer. */
 async function ensureWorkerBuilt(): Promise<void> {
-  if (!existsSync(join(ROOT, 'cli', 'batch.ts'))) return;
-  const built = join(ROOT, 'dist', 'evaluateWorker.js');
+  const built = join(ROOT, 'dist', 'engineWorker.js');
   const newest = (dir: string): number => {
     let t = 0;
     for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -760,9 +735,9 @@ async function ensureWorkerBuilt(): Promise<void> {
     }
     return t;
   };
-  const sources = Math.max(...['cli', 'kernels', 'formats'].map((d) => newest(join(ROOT, d))));
+  const sources = Math.max(...['engine', 'protocol', 'kernels', 'formats'].map((d) => newest(join(ROOT, d))));
   if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
-  console.log('  building dist/ (the batch mode runs dist/evaluateWorker.js) ...');
+  console.log('  building dist/ (the batch mode runs dist/engineWorker.js) ...');
   const r = await runProcess(process.execPath, [join(ROOT, 'build.mjs')], process.env, 300_000);
   if (r.code !== 0) console.log(`  build failed (${lastLine(r.stderr)}); the batch mode will report it`);
 }
@@ -956,7 +931,7 @@ function report(workloads: Workload[], impls: string[], results: Results, unavai
   L(`Machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB.toFixed(1)} GiB memory; Node ${info.node}; Python ${info.python}, numpy ${info.numpy}, scipy ${info.scipy}; 1-minute load average ${info.load}.`);
   L();
   L('Baseline: `bench/baseline.py`, an independent vectorised numpy/scipy implementation of every loss in');
-  L('`shared/spec/losses.md` (float64; `scipy.ndimage.distance_transform_edt` with the spacing, once per class and');
+  L('`docs/spec/losses.md` (float64; `scipy.ndimage.distance_transform_edt` with the spacing, once per class and');
   L('mask and shared between losses; `np.sort` + rank merge for Lovász), checked against every golden case by');
   L('`python3 bench/check_baseline.py`. SegScope is called in-process through `kernels/evaluate.ts` `evaluate()` with');
   L('`kernels/backendFor.ts`; both sides exclude file loading (W4 also reports it), both compute the metrics block too.');

@@ -1,8 +1,11 @@
 import Table from 'cli-table3';
-import { LOSS_NAMES } from '../kernels/lossNames.js';
+import { LOSSES } from '../kernels/registry.js';
 import type { EvaluationResult, LossId } from '../kernels/types.js';
-import type { BatchResult } from './batch.js';
-import { fromJsonNumber } from './jsonDocument.js';
+import { describeDisagreement, measureHigherIsBetter, measureValue } from '../engine/compare.js';
+import { stemOf } from '../formats/extensions.js';
+import type { BatchResult } from '../engine/folders.js';
+import type { ComparisonJson, RankedMeasure } from '../protocol/messages.js';
+import { fromJsonNumber } from '../protocol/jsonNumber.js';
 
 export function formatNumber(v: number | undefined): string {
   if (v === undefined) return '';
@@ -23,7 +26,7 @@ export function renderTables(result: EvaluationResult): string {
   lines.push(`${mode}, spacing ${result.spacing.join('x')}, backend ${result.backend}, ${totalMs(result).toFixed(0)} ms`);
 
   const losses = new Table({ ...plain, head: ['loss', 'name', 'value'], colAligns: ['left', 'left', 'right'] });
-  for (const [id, value] of Object.entries(result.losses)) losses.push([id, LOSS_NAMES[id as LossId], formatNumber(value)]);
+  for (const [id, value] of Object.entries(result.losses)) losses.push([id, LOSSES[id as LossId].name, formatNumber(value)]);
   lines.push(losses.toString());
 
   const ids = [...new Set(result.perClass.flatMap((e) => Object.keys(e).filter((k) => k !== 'class')))];
@@ -82,4 +85,28 @@ export function renderBatchTable(batch: BatchResult): string {
   if (batch.unmatched.predictions.length) lines.push(`warning: no ground truth for ${batch.unmatched.predictions.join(', ')}`);
   if (batch.unmatched.groundTruths.length) lines.push(`warning: no prediction for ${batch.unmatched.groundTruths.join(', ')}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** `compare`: one row per loss and metric, one column per prediction, the best marked with *; then steps and disagreements. */
+export function renderComparisonTable(doc: ComparisonJson): string {
+  const names = columnNames(doc.predictions.map((p) => p.path));
+  const lines = [`${doc.predictions.length} predictions against ${doc.target.path} [${doc.target.shape.join('x')}]`];
+  const table = new Table({ ...plain, head: ['measure', 'better', ...names], colAligns: ['left', 'left', ...names.map(() => 'right' as const)] });
+  for (const [key, ranks] of Object.entries(doc.ranks) as [RankedMeasure, number[]][]) {
+    const cells = doc.predictions.map((p, i) => `${formatNumber(measureValue(p.result, key))}${ranks[i] === 1 && doc.predictions.length > 1 ? ' *' : '  '}`);
+    table.push([key, measureHigherIsBetter(key) ? 'higher' : 'lower', ...cells]);
+  }
+  if (doc.predictions.some((p) => p.step !== null)) table.push(['step', '', ...doc.predictions.map((p) => (p.step === null ? '' : `${p.step}  `))]);
+  lines.push(table.toString(), '* best of the predictions for that measure (ties share it)');
+  if (doc.disagreements.length) {
+    lines.push(`Where the losses disagree (${doc.disagreements.length} ${doc.disagreements.length === 1 ? 'pair' : 'pairs'}):`);
+    for (const d of doc.disagreements) lines.push(`  ${describeDisagreement(d, names)}`);
+  } else if (doc.predictions.length > 1) lines.push('Every loss and metric orders the predictions the same way.');
+  return `${lines.join('\n')}\n`;
+}
+
+/** Column names: file stems, or the paths where two stems are the same. */
+function columnNames(paths: string[]): string[] {
+  const stems = paths.map(stemOf);
+  return stems.map((s, i) => (stems.indexOf(s) !== stems.lastIndexOf(s) ? paths[i] : s));
 }

@@ -3,7 +3,11 @@
  * (restored after a window reload by a WebviewPanelSerializer), and a small API for tests and
  * other extensions (`vscode.extensions.getExtension('segscope.segscope').exports`).
  */
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { WorkerPool } from '../engine/pool.js';
+import type { EngineStats } from '../engine/workerMessages.js';
 import { PanelManager, VIEW_TYPE, type PanelSnapshot } from './panel.js';
 import { resolvePair, selectedFiles } from './pairCommand.js';
 
@@ -14,16 +18,22 @@ export interface SegscopeApi {
   panels(): PanelSnapshot[];
   /** Resolves with the panel of the pair once `predicate` holds (checked on every change), or rejects after `timeoutMs`. */
   waitFor(predicate: (p: PanelSnapshot) => boolean, timeoutMs?: number): Promise<PanelSnapshot>;
+  /** The engine workers' counters (files decoded, sessions open); empty before the first evaluation. */
+  engineStats(): Promise<EngineStats[]>;
 }
 
 let manager: PanelManager | undefined;
+let pool: WorkerPool | undefined;
 let reevaluate: ReturnType<typeof setTimeout> | undefined;
 
 const pathOf = (x: string | vscode.Uri) => (typeof x === 'string' ? x : x.fsPath);
 
 export function activate(context: vscode.ExtensionContext): SegscopeApi {
   const log = vscode.window.createOutputChannel('SegScope');
-  const panels = new PanelManager(context, log);
+  // one pool for every surface, started on the first evaluation; a core stays free for the host
+  const engine = () =>
+    (pool ??= new WorkerPool({ script: join(context.extensionUri.fsPath, 'dist', 'engineWorker.js'), size: Math.max(1, Math.min(4, availableParallelism() - 1)) }));
+  const panels = new PanelManager(context, log, engine);
   manager = panels;
   context.subscriptions.push(log, panels);
 
@@ -58,6 +68,7 @@ export function activate(context: vscode.ExtensionContext): SegscopeApi {
       return panel.snapshot();
     },
     panels: () => panels.all().map((p) => p.snapshot()),
+    engineStats: async () => (pool ? pool.stats() : []),
     waitFor(predicate, timeoutMs = 60000) {
       return new Promise((resolve, reject) => {
         const check = () => panels.all().map((p) => p.snapshot()).find(predicate);
@@ -85,4 +96,6 @@ export function deactivate(): void {
   clearTimeout(reevaluate);
   manager?.dispose();
   manager = undefined;
+  pool?.dispose();
+  pool = undefined;
 }

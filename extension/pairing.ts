@@ -12,9 +12,9 @@
 
 export type Role = 'pred' | 'gt';
 
-import { baseName, maskExtension } from '../formats/extensions.js';
+import { baseName, maskExtension, stemOf } from '../formats/extensions.js';
 
-export { MASK_EXTENSIONS, baseName, maskExtension } from '../formats/extensions.js';
+export { MASK_EXTENSIONS, baseName, maskExtension, stemOf } from '../formats/extensions.js';
 
 const PRED_WORDS = new Set([
   'pred', 'preds', 'prediction', 'predictions', 'predicted', 'output', 'outputs', 'out',
@@ -52,13 +52,6 @@ export function folderNames(path: string): string[] {
 
 export function isMaskFile(path: string): boolean {
   return maskExtension(path) !== undefined;
-}
-
-/** The file name without its mask extension. */
-export function stemOf(path: string): string {
-  const name = baseName(path);
-  const ext = maskExtension(name);
-  return ext ? name.slice(0, name.length - ext.length) : name.replace(/\.[^.]*$/, '');
 }
 
 /** Words of a name: split at non-alphanumerics, camelCase humps and letter/digit boundaries; lower-case. */

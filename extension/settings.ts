@@ -1,12 +1,13 @@
 /**
  * The `segscope.*` settings → the engine's options. Pure (no `vscode` import): the extension
  * reads `vscode.workspace.getConfiguration('segscope')` into a plain object and calls
- * {@link settingsToOptions}. Every option of the CLI (shared/spec/cli.md) has a setting with
+ * {@link settingsToOptions}. Every option of the CLI (docs/spec/cli.md) has a setting with
  * the same default; a setting left at a default whose meaning depends on the pair (losses,
  * classes, ignore index, spacing, focal alpha, class weights, pred scale) is passed as
  * `undefined`, so the engine applies the spec's rule exactly as the CLI does.
  */
-import type { EvaluateFilesOptions } from '../cli/evaluateFiles.js';
+import type { EvaluateFilesOptions } from '../engine/session.js';
+import { checkNumericParam, DEFAULT_IGNORE_INDEX, FOCAL_ALPHA, NUMERIC_PARAMS, type NumericParam } from '../kernels/registry.js';
 import { BACKENDS, LOSS_IDS, type BackendRequest, type LossId } from '../kernels/types.js';
 
 export type { EvaluateFilesOptions };
@@ -35,32 +36,29 @@ export interface SegscopeSettings {
   maxFileSizeMB?: unknown;
 }
 
-/** The defaults, as package.json declares them (and cli.md states them). */
+/** The defaults, as package.json declares them (test/unit/registry.test.ts checks both against kernels/registry.ts). */
 export const SETTING_DEFAULTS = {
   losses: [] as string[],
   fromLogits: false,
   channelsLast: false,
   classes: null as number | null,
-  ignoreIndex: 255,
+  ignoreIndex: DEFAULT_IGNORE_INDEX,
   noIgnore: false,
   includeBackground: true,
   spacing: [] as number[],
-  alpha: 0.3,
-  beta: 0.7,
-  ftGamma: 0.75,
-  focalGamma: 2,
+  alpha: NUMERIC_PARAMS.alpha.default,
+  beta: NUMERIC_PARAMS.beta.default,
+  ftGamma: NUMERIC_PARAMS.ftGamma.default,
+  focalGamma: NUMERIC_PARAMS.focalGamma.default,
   focalAlpha: null as number | string | null,
   classWeights: [] as number[],
-  smooth: 1e-5,
-  nsdTolerance: 1,
+  smooth: NUMERIC_PARAMS.smooth.default,
+  nsdTolerance: NUMERIC_PARAMS.nsdTolerance.default,
   predScale: null as number | null,
   backend: 'auto' as BackendRequest,
   classNames: [] as string[] | Record<string, string>,
   maxFileSizeMB: 512,
 } as const;
-
-/** The default ignore index of the spec (multi-class only): leaving it unchanged means "the spec's default". */
-const SPEC_IGNORE_INDEX = 255;
 
 export interface SettingsResult {
   options: EvaluateFilesOptions;
@@ -124,7 +122,7 @@ export function settingsToOptions(s: SegscopeSettings): SettingsResult {
   if (s.noIgnore !== undefined && s.noIgnore !== null && typeof s.noIgnore !== 'boolean') bad('noIgnore', s.noIgnore, 'expected true or false');
   if (noIgnore || s.ignoreIndex === 'none') {
     options.ignoreIndex = null;
-  } else if (s.ignoreIndex !== undefined && s.ignoreIndex !== null && s.ignoreIndex !== SPEC_IGNORE_INDEX) {
+  } else if (s.ignoreIndex !== undefined && s.ignoreIndex !== null && s.ignoreIndex !== DEFAULT_IGNORE_INDEX) {
     if (isInt(s.ignoreIndex)) options.ignoreIndex = s.ignoreIndex;
     else bad('ignoreIndex', s.ignoreIndex, 'expected an integer label');
   }
@@ -139,24 +137,20 @@ export function settingsToOptions(s: SegscopeSettings): SettingsResult {
     }
   }
 
-  const num = (
-    name: 'alpha' | 'beta' | 'ftGamma' | 'focalGamma' | 'smooth' | 'nsdTolerance',
-    dflt: number,
-    ok: (x: number) => boolean,
-    why: string,
-  ): number => {
+  const num = (name: NumericParam['id']): number => {
+    const param = NUMERIC_PARAMS[name];
     const v = s[name];
-    if (v === undefined || v === null) return dflt;
-    if (isNum(v) && ok(v)) return v;
-    bad(name, v, why);
-    return dflt;
+    if (v === undefined || v === null) return param.default;
+    if (isNum(v) && checkNumericParam(param, v) === null) return v;
+    bad(name, v, `expected a number ${param.exclusive ? '>' : '≥'} ${param.min}`);
+    return param.default;
   };
-  options.alpha = num('alpha', SETTING_DEFAULTS.alpha, (x) => x >= 0, 'expected a number ≥ 0');
-  options.beta = num('beta', SETTING_DEFAULTS.beta, (x) => x >= 0, 'expected a number ≥ 0');
-  options.ftGamma = num('ftGamma', SETTING_DEFAULTS.ftGamma, (x) => x > 0, 'expected a number > 0');
-  options.focalGamma = num('focalGamma', SETTING_DEFAULTS.focalGamma, (x) => x >= 0, 'expected a number ≥ 0');
-  options.smooth = num('smooth', SETTING_DEFAULTS.smooth, (x) => x >= 0, 'expected a number ≥ 0');
-  options.nsdTolerance = num('nsdTolerance', SETTING_DEFAULTS.nsdTolerance, (x) => x >= 0, 'expected a number ≥ 0');
+  options.alpha = num('alpha');
+  options.beta = num('beta');
+  options.ftGamma = num('ftGamma');
+  options.focalGamma = num('focalGamma');
+  options.smooth = num('smooth');
+  options.nsdTolerance = num('nsdTolerance');
 
   // focalAlpha: null / "default" → the spec's default; "none" → off; a number (or numeric string) → explicit
   const fa = s.focalAlpha;

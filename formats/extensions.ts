@@ -15,3 +15,10 @@ export function maskExtension(path: string): MaskExtension | undefined {
   for (const ext of MASK_EXTENSIONS) if (lower.endsWith(ext)) return ext;
   return undefined;
 }
+
+/** The file name without its mask extension (without its last extension when it is not a mask). */
+export function stemOf(path: string): string {
+  const name = baseName(path);
+  const ext = maskExtension(name);
+  return ext ? name.slice(0, name.length - ext.length) : name.replace(/\.[^.]*$/, '');
+}

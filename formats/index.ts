@@ -3,4 +3,4 @@ export { decodeNpy, parseNpyHeader, parseNpyDtype, isNpy, fortranToC, DEFAULT_MA
 export { decodePng, isPng, type PngDecodeOptions } from './png.js';
 export { decodeNifti, isGzip, sniffNifti, niftiAffine } from './nifti.js';
 export { checkNiftiGeometry, niftiGeometryDifferences, type GeometryTolerance } from './geometry.js';
-export { loadMaskFile, decodeMask, formatFromPath, sniffFormat, DEFAULT_MAX_BYTES, type LoadOptions } from './load.js';
+export { decodeMask, formatFromPath, sniffFormat, type DecodeOptions } from './decode.js';

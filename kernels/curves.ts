@@ -1,6 +1,6 @@
 /**
- * Loss curves for the results panel (webview/protocol.ts `CurveSet`): how each loss responds as the
- * prediction changes.
+ * Loss curves: how each loss responds as the prediction changes (exact numbers; the engine's
+ * presenter encodes them for the views).
  * - Probability / logit maps: the prediction is binarised at thresholds 0 → 1 (`steps` points):
  *   binary pairs as `p > t`; multi-class pairs one foreground class at a time, one-vs-rest
  *   (`p_c > t` against `y = c`). Threshold 0 keeps every pixel with p > 0, threshold 1 none.
@@ -11,7 +11,6 @@
  * reference backend) with the user's parameters, so each value is exactly what `segscope evaluate`
  * would report for that mask; ignored pixels stay ignored. Pure computation, no DOM/fs/vscode.
  */
-import type { CurveSet, JsonNumber } from '../webview/protocol.js';
 import { evaluatePrepared } from './evaluate.js';
 import { stridesOf } from './distance.js';
 import { resolveParams } from './params.js';
@@ -38,11 +37,15 @@ export interface CurveOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-function toJsonNumber(v: number | undefined): JsonNumber {
-  if (v === undefined || Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return 'Infinity';
-  if (v === -Infinity) return '-Infinity';
-  return v;
+/** The curves of one class (or of the whole binary prediction). */
+export interface LossCurves {
+  mode: 'threshold' | 'morphology';
+  /** the class whose mask was changed, or null for the whole prediction (binary) */
+  class: number | null;
+  /** sweep positions: thresholds in [0, 1] or signed pixel offsets -k..+k */
+  x: number[];
+  /** one series per loss, each with `x.length` values (a loss not computed at a point is NaN) */
+  series: { loss: LossId; values: number[] }[];
 }
 
 /** The sweep positions: `steps` thresholds from 0 to 1, or the offsets -k..k. */
@@ -99,7 +102,7 @@ interface Job {
 }
 
 /** Loss curves of a prepared pair (see the module comment). */
-export async function computeCurves(pair: PreparedPair, options: CurveOptions = {}): Promise<CurveSet[]> {
+export async function computeCurves(pair: PreparedPair, options: CurveOptions = {}): Promise<LossCurves[]> {
   const wanted = [...new Set((options.losses ?? CURVE_LOSSES).map((id) => (id === 'cce' ? 'bce' : id)))] as LossId[];
   // Every point is a binary pair: per-class settings of a multi-class evaluation do not carry over.
   const given = options.evaluate ?? {};
@@ -114,7 +117,7 @@ export async function computeCurves(pair: PreparedPair, options: CurveOptions = 
     true,
     2,
   );
-  const mode: CurveSet['mode'] = pair.pred.kind === 'labels' ? 'morphology' : 'threshold';
+  const mode: LossCurves['mode'] = pair.pred.kind === 'labels' ? 'morphology' : 'threshold';
   const xs = mode === 'threshold' ? thresholds(options.steps ?? 21) : offsets(options.k ?? 5);
   const N = pair.size;
   const jobs: Job[] = [];
@@ -152,9 +155,9 @@ export async function computeCurves(pair: PreparedPair, options: CurveOptions = 
 
   const total = jobs.length * xs.length;
   let done = 0;
-  const out: CurveSet[] = [];
+  const out: LossCurves[] = [];
   for (const job of jobs) {
-    const series = wanted.map((loss) => ({ loss, values: [] as JsonNumber[] }));
+    const series = wanted.map((loss) => ({ loss, values: [] as number[] }));
     for (const x of xs) {
       if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
       const mask = job.maskAt(x);
@@ -171,7 +174,7 @@ export async function computeCurves(pair: PreparedPair, options: CurveOptions = 
         ignoreIndex: pair.ignoreIndex,
       };
       const r = await evaluatePrepared(point, params);
-      for (const s of series) s.values.push(toJsonNumber(r.losses[s.loss]));
+      for (const s of series) s.values.push(r.losses[s.loss] ?? NaN);
       done++;
       options.onProgress?.(done, total);
     }

@@ -8,9 +8,9 @@ import { diceLoss, focalTverskyLoss, iouLoss, tverskyLoss } from './losses/overl
 import { bce, cce, focal, wce } from './losses/pixelwise.js';
 import { hardMetrics } from './metrics.js';
 import { resolveParams } from './params.js';
-import { preparePair, type PairContext } from './prepare.js';
-import { clampProb } from './numerics.js';
-import { computePixelSumsReference, focalTerm } from './reference/pixelSums.js';
+import { preparePair, type PairContext, type Prepared } from './prepare.js';
+import { labelMapSums } from './labelMapSums.js';
+import { computePixelSumsReference } from './reference/pixelSums.js';
 import type {
   BackendName, ClassEntry, EvaluateOptions, EvaluationResult, LossId, LossParams, PixelSums, PreparedPair,
 } from './types.js';
@@ -144,30 +144,6 @@ export async function evaluatePrepared(
 
 const SOFT_SUM_LOSSES = new Set<LossId>(['bce', 'cce', 'wce', 'focal', 'dice', 'iou', 'tversky', 'focal_tversky', 'bce_dice', 'ce_iou']);
 
-/**
- * The soft sums of a label-map prediction (p_c = 1 at the predicted class, 0 elsewhere) from its
- * confusion counts: each pixel adds log(clamp(1)) or log(clamp(0)) (computePixelSumsReference).
- */
-export function labelMapSums(counts: PixelSums, focalGamma: number): PixelSums {
-  const logOne = Math.log(clampProb(1));
-  const logZero = Math.log(clampProb(0));
-  const focalHit = focalTerm(1, logOne, focalGamma);
-  const focalMiss = focalTerm(0, logZero, focalGamma);
-  const sums = { ...counts };
-  sums.sumP = Float64Array.from(counts.hardTp, (tp, c) => tp + counts.hardFp[c]);
-  sums.tp = Float64Array.from(counts.hardTp);
-  sums.ce = Float64Array.from(counts.hardTp, (tp, c) => -(tp * logOne + counts.hardFn[c] * logZero));
-  sums.focal = Float64Array.from(counts.hardTp, (tp, c) => -(tp * focalHit + counts.hardFn[c] * focalMiss));
-  // one-vs-rest: a pixel of another class scores log(1 − p_c), log(clamp(0)) where c was predicted
-  sums.bce = Float64Array.from(counts.hardTp, (tp, c) => {
-    const fn = counts.hardFn[c];
-    const fp = counts.hardFp[c];
-    const trueNegative = counts.n - counts.count[c] - fp;
-    return -((tp + trueNegative) * logOne + (fn + fp) * logZero);
-  });
-  return sums;
-}
-
 export interface Backend {
   name: BackendName;
   pixelSums: PixelSumsBackend;
@@ -188,9 +164,21 @@ export async function evaluate(
 ): Promise<EvaluationResult> {
   const t0 = performance.now();
   const prepared = preparePair(pred, target, options, context);
+  const prepareMs = performance.now() - t0;
+  const result = await evaluatePreparedResult(prepared, options, context, backend);
+  result.timingsMs = { prepare: prepareMs, ...result.timingsMs };
+  return result;
+}
+
+/** The result document of a pair already through the input rules (preparePair); `timingsMs` has the loss steps only. */
+export async function evaluatePreparedResult(
+  prepared: Prepared,
+  options: EvaluateOptions,
+  context: PairContext,
+  backend: Backend,
+): Promise<EvaluationResult> {
   const { pair } = prepared;
   const params = resolveParams(options, pair.binary, pair.classes);
-  const prepareMs = performance.now() - t0;
   const result = await evaluatePrepared(pair, params, backend.pixelSums);
   return {
     prediction: { path: context.predPath ?? '', shape: prepared.predShape, kind: prepared.predKind },
@@ -203,7 +191,7 @@ export async function evaluate(
     metrics: result.metrics,
     warnings: [...prepared.warnings, ...classWarnings(pair, result.sums)],
     backend: backend.name,
-    timingsMs: { prepare: prepareMs, ...result.timingsMs },
+    timingsMs: result.timingsMs,
   };
 }
 

@@ -1,23 +1,20 @@
 /**
- * The boundary-distance overlay of the results panel (webview/protocol.ts `OverlayData`), computed
+ * The boundary-distance overlay of one class in one plane, exact and at full resolution, computed
  * from a PreparedPair: the ground truth's signed distance map φ (the boundary loss's map), the
  * prediction's and ground truth's contours, false positives / negatives, and the boundary point that
- * realises the Hausdorff distance. Pure computation: no DOM, fs or vscode.
+ * realises the Hausdorff distance. Pure computation: no DOM, fs or vscode. The engine's presenter
+ * (engine/present.ts) samples it onto a display grid for the views.
  *
  * Volumes: φ and the Hausdorff point are computed once per class on the whole array (3D distances
  * with the voxel spacing) and cached by {@link OverlayComputer}; each slice request only samples.
  * Hard masks are the engine's (ClassPlanes: argmax / p > 0.5 / labels, ignored pixels off), and
  * distances the lead's exact EDT (kernels/distance.ts), so the overlay agrees with the losses.
  */
-import type { OverlayData, Polyline, SliceAxis, WorstPoint } from '../webview/protocol.js';
 import { ClassPlanes } from './classPlanes.js';
 import { boundaryOf, stridesOf, unravel } from './distance.js';
 import { distancesToNearest } from './nearestBoundary.js';
 import { squaredDistanceToOtherSide } from './otherSideDistance.js';
-import type { PreparedPair } from './types.js';
-
-/** Largest grid side of the sampled maps. */
-export const OVERLAY_MAX_SIDE = 512;
+import type { Polyline, PreparedPair, SliceAxis, WorstPoint } from './types.js';
 
 export interface OverlayRequest {
   /** the class to show; default: the first foreground class present in the ground truth */
@@ -25,8 +22,34 @@ export interface OverlayRequest {
   /** 3D: the slice axis (default 0) and index (default: the middle of the ground truth's extent along the axis) */
   axis?: SliceAxis;
   index?: number;
-  /** largest grid side (default {@link OVERLAY_MAX_SIDE}) */
-  maxSide?: number;
+}
+
+/** One class of a pair in one plane (a 2D image, or a slice of a volume), at full resolution. */
+export interface OverlaySlice {
+  class: number;
+  /** the foreground classes an overlay can show */
+  classes: number[];
+  /** the whole array's spatial shape */
+  shape: number[];
+  /** 3D: the plane shown */
+  slice?: { axis: SliceAxis; index: number };
+  /** the plane's rows and columns, and their array axes */
+  height: number;
+  width: number;
+  axes: [number, number];
+  /** [row spacing, column spacing] */
+  spacing: [number, number];
+  /** φ of the class in the plane, row-major, or null when the ground truth is empty or fills the array */
+  phi: Float64Array | null;
+  /** min and max of φ over the whole array; [0, 0] when φ is null */
+  phiRange: [number, number];
+  /** the hard masks of the class in the plane, and the ignored pixels */
+  pred: Uint8Array;
+  gt: Uint8Array;
+  ignored: Uint8Array;
+  fpCount: number;
+  fnCount: number;
+  worst: WorstPoint | null;
 }
 
 interface ClassFields {
@@ -65,14 +88,13 @@ export class OverlayComputer {
     return classes[0] ?? 1;
   }
 
-  overlay(request: OverlayRequest = {}): OverlayData {
+  slice(request: OverlayRequest = {}): OverlaySlice {
     const pair = this.pair;
     const classes = overlayClasses(pair);
     const c = request.class ?? this.defaultClass();
     if (!classes.includes(c)) throw new Error(`overlay: class ${c} is not a foreground class (1..${pair.classes - 1})`);
     const f = this.fields(c);
     const dims = pair.shape.length;
-    const maxSide = Math.max(1, Math.floor(request.maxSide ?? OVERLAY_MAX_SIDE));
 
     // The plane: rows along axis `ra`, columns along axis `ca`, fixed `axis` = `index` in 3D.
     let axis: SliceAxis = 0;
@@ -93,85 +115,47 @@ export class OverlayComputer {
     const base = dims === 3 ? index * strides[axis] : 0;
     const rs = strides[ra];
     const cs = strides[ca];
-    const at = (y: number, x: number) => base + y * rs + x * cs;
 
-    const stride = Math.max(1, Math.ceil(Math.max(height, width) / maxSide));
-    const rows = Math.ceil(height / stride);
-    const cols = Math.ceil(width / stride);
-
-    // φ sampled at the grid points.
-    let sdf: number[][] | null = null;
-    if (f.phi) {
-      sdf = new Array(rows);
-      for (let i = 0; i < rows; i++) {
-        const row = new Array<number>(cols);
-        for (let j = 0; j < cols; j++) row[j] = round3(f.phi[at(i * stride, j * stride)]);
-        sdf[i] = row;
-      }
-    }
-
-    // Errors: full-resolution counts, per cell the majority kind among the cell's errors.
+    const plane = height * width;
+    const phi = f.phi ? new Float64Array(plane) : null;
+    const pred = new Uint8Array(plane);
+    const gt = new Uint8Array(plane);
+    const ignored = new Uint8Array(plane);
     const target = pair.target;
     let fpCount = 0;
     let fnCount = 0;
-    const cellFp = new Int32Array(rows * cols);
-    const cellFn = new Int32Array(rows * cols);
-    for (let y = 0; y < height; y++) {
-      const ci = Math.floor(y / stride) * cols;
-      for (let x = 0; x < width; x++) {
-        const k = at(y, x);
-        if (target[k] < 0) continue;
-        const p = f.pred[k];
-        const g = f.gt[k];
-        if (p && !g) {
-          fpCount++;
-          cellFp[ci + Math.floor(x / stride)]++;
-        } else if (g && !p) {
-          fnCount++;
-          cellFn[ci + Math.floor(x / stride)]++;
+    for (let y = 0, o = 0; y < height; y++) {
+      for (let x = 0; x < width; x++, o++) {
+        const k = base + y * rs + x * cs;
+        if (phi) phi[o] = f.phi![k];
+        pred[o] = f.pred[k];
+        gt[o] = f.gt[k];
+        if (target[k] < 0) {
+          ignored[o] = 1;
+          continue;
         }
+        if (f.pred[k] && !f.gt[k]) fpCount++;
+        else if (f.gt[k] && !f.pred[k]) fnCount++;
       }
     }
-    const errors: (1 | 2 | null)[][] = new Array(rows);
-    for (let i = 0; i < rows; i++) {
-      const row = new Array<1 | 2 | null>(cols);
-      for (let j = 0; j < cols; j++) {
-        const a = cellFp[i * cols + j];
-        const b = cellFn[i * cols + j];
-        row[j] = a === 0 && b === 0 ? null : a >= b ? 1 : 2;
-      }
-      errors[i] = row;
-    }
-
-    // Contours of the sampled slice masks, scaled back to full-resolution coordinates.
-    const sample = (mask: Uint8Array) => {
-      const m = new Uint8Array(rows * cols);
-      for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) m[i * cols + j] = mask[at(i * stride, j * stride)];
-      return m;
-    };
-    const predContour = contours(sample(f.pred), rows, cols, stride);
-    const gtContour = contours(sample(f.gt), rows, cols, stride);
-
-    const spacing: [number, number] = [pair.spacing[ra], pair.spacing[ca]];
-    const out: OverlayData = {
+    return {
       class: c,
       classes,
       shape: pair.shape.slice(),
+      ...(dims === 3 ? { slice: { axis, index } } : {}),
       height,
       width,
-      spacing,
-      grid: { rows, cols, stride },
-      sdf,
-      sdfRange: f.phi ? [round3(f.phiRange[0]), round3(f.phiRange[1])] : [0, 0],
-      predContour,
-      gtContour,
-      errors,
+      axes: [ra, ca],
+      spacing: [pair.spacing[ra], pair.spacing[ca]],
+      phi,
+      phiRange: f.phi ? f.phiRange : [0, 0],
+      pred,
+      gt,
+      ignored,
       fpCount,
       fnCount,
       worst: f.worst ? { ...f.worst, inSlice: dims === 2 || f.worst.at[axis] === index } : null,
     };
-    if (dims === 3) out.slice = { axis, index, counts: [pair.shape[0], pair.shape[1], pair.shape[2]] };
-    return out;
   }
 
   /** The whole-array fields of class c (cached). */
@@ -188,7 +172,7 @@ export class OverlayComputer {
     let lo = 0;
     let hi = 0;
     if (gtCount > 0 && gtCount < size) {
-      // φ = edt(¬G)·¬G − (edt(G) − 1)·G (losses.md, boundary), from the field the loss itself uses
+      // φ = edt(¬G)·¬G − (edt(G) − 1)·G (docs/spec/losses.md, boundary), from the field the loss itself uses
       phi = squaredDistanceToOtherSide(gt, shape, spacing);
       lo = Infinity;
       hi = -Infinity;
@@ -204,16 +188,6 @@ export class OverlayComputer {
     this.cache.set(c, fields);
     return fields;
   }
-}
-
-/** φ for display, rounded to 0.001 spacing units (keeps the message small; -0 becomes 0). */
-function round3(v: number): number {
-  return Math.round(v * 1000) / 1000 + 0;
-}
-
-/** One overlay without keeping a cache. */
-export function computeOverlay(pair: PreparedPair, request: OverlayRequest = {}): OverlayData {
-  return new OverlayComputer(pair).overlay(request);
 }
 
 /**

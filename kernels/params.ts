@@ -1,15 +1,6 @@
 import { MaskInputError } from '../formats/types.js';
-import { LOSS_IDS, type EvaluateOptions, type LossId, type LossParams } from './types.js';
-
-export const DEFAULTS = {
-  alpha: 0.3,
-  beta: 0.7,
-  ftGamma: 0.75,
-  focalGamma: 2,
-  binaryFocalAlpha: 0.25,
-  smooth: 1e-5,
-  nsdTolerance: 1,
-} as const;
+import { checkNumericParam, FOCAL_ALPHA, LOSS_IDS, NUMERIC_PARAMS, type NumericParam } from './registry.js';
+import type { EvaluateOptions, LossId, LossParams } from './types.js';
 
 /** The options every loss reads, with the spec's defaults, checked. */
 export function resolveParams(options: EvaluateOptions, binary: boolean, classes: number): LossParams {
@@ -19,17 +10,23 @@ export function resolveParams(options: EvaluateOptions, binary: boolean, classes
       throw new MaskInputError('', `unknown loss '${id}' (known: ${LOSS_IDS.join(', ')})`);
     }
   }
-  const number = (name: string, v: number | undefined, fallback: number, ok: (x: number) => boolean = Number.isFinite) => {
-    const x = v ?? fallback;
-    if (!ok(x)) throw new MaskInputError('', `${name} must be a finite number${name === 'smooth' ? ' >= 0' : ''}, got ${x}`);
+  const number = (id: NumericParam['id']) => {
+    const param = NUMERIC_PARAMS[id];
+    const x = options[id] ?? param.default;
+    const problem = checkNumericParam(param, x);
+    if (problem) throw new MaskInputError('', problem);
+    return x;
+  };
+  const alpha = (x: number) => {
+    if (!(x >= FOCAL_ALPHA.min && x <= FOCAL_ALPHA.max)) throw new MaskInputError('', `--focal-alpha must be a number in [${FOCAL_ALPHA.min}, ${FOCAL_ALPHA.max}] or none, got ${x}`);
     return x;
   };
   let focalAlpha: number[] | null;
   if (options.focalAlpha === null) focalAlpha = null;
   else if (binary) {
-    const a = number('focal alpha', options.focalAlpha, DEFAULTS.binaryFocalAlpha);
+    const a = alpha(options.focalAlpha ?? FOCAL_ALPHA.binaryDefault);
     focalAlpha = [1 - a, a];
-  } else focalAlpha = new Array<number>(classes).fill(number('focal alpha', options.focalAlpha, 1));
+  } else focalAlpha = new Array<number>(classes).fill(alpha(options.focalAlpha ?? FOCAL_ALPHA.multiClassDefault));
 
   const classWeights = options.classWeights ?? null;
   if (classWeights && (classWeights.length !== classes || classWeights.some((w) => !(w >= 0)))) {
@@ -38,13 +35,13 @@ export function resolveParams(options: EvaluateOptions, binary: boolean, classes
   return {
     losses: [...new Set(losses)] as LossId[],
     includeBackground: options.includeBackground ?? true,
-    alpha: number('alpha', options.alpha, DEFAULTS.alpha),
-    beta: number('beta', options.beta, DEFAULTS.beta),
-    ftGamma: number('ft-gamma', options.ftGamma, DEFAULTS.ftGamma),
-    focalGamma: number('focal gamma', options.focalGamma, DEFAULTS.focalGamma, (x) => x >= 0 && Number.isFinite(x)),
+    alpha: number('alpha'),
+    beta: number('beta'),
+    ftGamma: number('ftGamma'),
+    focalGamma: number('focalGamma'),
     focalAlpha,
     classWeights,
-    smooth: number('smooth', options.smooth, DEFAULTS.smooth, (x) => x >= 0 && Number.isFinite(x)),
-    nsdTolerance: number('nsd tolerance', options.nsdTolerance, DEFAULTS.nsdTolerance, (x) => x >= 0 && Number.isFinite(x)),
+    smooth: number('smooth'),
+    nsdTolerance: number('nsdTolerance'),
   };
 }

@@ -21,7 +21,7 @@ const BINARY_CODES = new Set([1, 255, 65535]);
 const VOID_LABEL = 255;
 
 /**
- * Applies the spec's input rules (losses.md §1): prediction kind, binary or multi-class,
+ * Applies the spec's input rules (docs/spec/losses.md §1): prediction kind, binary or multi-class,
  * number of classes, ignore index, spacing. Every problem is a MaskInputError naming the file.
  */
 export function preparePair(predIn: NdArray, target: NdArray, options: EvaluateOptions, ctx: PairContext = {}): Prepared {

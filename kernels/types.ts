@@ -1,10 +1,8 @@
 import type { NdArray } from '../formats/types.js';
 
-export const LOSS_IDS = [
-  'bce', 'cce', 'wce', 'dice', 'iou', 'bce_dice', 'ce_iou', 'boundary', 'hausdorff', 'hd95',
-  'hausdorff_dt', 'focal', 'tversky', 'lovasz', 'focal_tversky', 'surface', 'assd', 'nsd',
-] as const;
-export type LossId = (typeof LOSS_IDS)[number];
+import type { LossId } from './registry.js';
+
+export { LOSS_IDS, type LossId } from './registry.js';
 
 export const BACKENDS = ['auto', 'cpu', 'webasm', 'headlessgl', 'webgpu', 'reference'] as const;
 export type BackendRequest = (typeof BACKENDS)[number];
@@ -139,3 +137,23 @@ export interface EvaluationResult {
 }
 
 export type { NdArray };
+
+/** An axis of a 3D array (array order `[z, y, x]`); 2D planes use axis 0, index 0. */
+export type SliceAxis = 0 | 1 | 2;
+
+/** A polyline in full-resolution pixel coordinates, `[x, y]` pairs (sub-pixel: contours at 0.5). */
+export type Polyline = [number, number][];
+
+export interface WorstPoint {
+  /** the point, as an index tuple of the whole array ([y, x] or [z, y, x]) */
+  at: number[];
+  /** the nearest point of the other boundary (index tuple) */
+  nearest: number[];
+  /** the distance between them, in spacing units (= the class's Hausdorff distance) */
+  distance: number;
+  /** which boundary `at` lies on: 'prediction' (pred→gt direction) or 'groundTruth' (gt→pred) */
+  on: 'prediction' | 'groundTruth';
+  /** whether `at` lies in the slice shown (always true in 2D) */
+  inSlice: boolean;
+}
+

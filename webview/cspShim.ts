@@ -1,6 +1,7 @@
 /**
- * Imported first by the panel: keeps Plotly (and d3 under it) working under a CSP without
- * 'unsafe-inline'. They set inline styles with `setAttribute('style', …)`, which the CSP blocks
+ * Imported first by every page entry (webview/entries/), never by a component (only a page may
+ * patch prototypes): keeps Plotly (and d3 under it) working under a CSP without 'unsafe-inline'.
+ * They set inline styles with `setAttribute('style', …)`, which the CSP blocks
  * (style-src-attr); the same declarations assigned through the CSSOM (`element.style.cssText`)
  * are allowed. Only the `style` attribute of HTML and SVG elements is rerouted.
  */

@@ -3,27 +3,12 @@
  * and its cells: JSON, CSV (long format, one number per row), Markdown tables, display numbers.
  * No DOM; unit-tested in test/unit/format.test.ts.
  */
-import type { EvaluationJson, JsonNumber } from './protocol.js';
-
-/** A JSON number as a JS number (the strings become ±Infinity / NaN). */
-export function toNumber(v: JsonNumber | undefined | null): number {
-  if (typeof v === 'number') return v;
-  if (v === 'Infinity') return Infinity;
-  if (v === '-Infinity') return -Infinity;
-  return NaN;
-}
-
-/** A JS number in the CLI's JSON convention. */
-export function toJsonNumber(v: number): JsonNumber {
-  if (Number.isFinite(v)) return v;
-  if (v === Infinity) return 'Infinity';
-  if (v === -Infinity) return '-Infinity';
-  return 'NaN';
-}
+import type { EvaluationJson } from '../protocol/messages.js';
+import { fromJsonNumber, type JsonNumber } from '../protocol/jsonNumber.js';
 
 /** Full precision text of a value: shortest round-trip decimal, or Infinity / -Infinity / NaN. */
 export function fullPrecision(v: JsonNumber | undefined | null): string {
-  return String(toNumber(v));
+  return String(fromJsonNumber(v));
 }
 
 /**
@@ -31,7 +16,7 @@ export function fullPrecision(v: JsonNumber | undefined | null): string {
  * scientific notation for tiny non-zero magnitudes that would print as 0.0000.
  */
 export function formatValue(v: JsonNumber | undefined | null, digits = 4): string {
-  const x = toNumber(v);
+  const x = fromJsonNumber(v);
   if (Number.isNaN(x)) return 'NaN';
   if (x === Infinity) return '∞';
   if (x === -Infinity) return '−∞';
@@ -42,7 +27,7 @@ export function formatValue(v: JsonNumber | undefined | null, digits = 4): strin
 
 /** Milliseconds for display. */
 export function formatMs(v: JsonNumber | undefined | null): string {
-  const x = toNumber(v);
+  const x = fromJsonNumber(v);
   if (!Number.isFinite(x)) return '';
   return x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0);
 }

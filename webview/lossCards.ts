@@ -1,20 +1,12 @@
 /**
- * The teaching cards of the results panel: one per loss id of losses.md, in plain words.
- * Formulas follow losses.md §2 exactly (the reference table's formulas are not used).
- * Pure data, shared by the panel and anything else that wants to explain a loss.
+ * The teaching text of each loss's card, in plain words: what it measures, an example, an
+ * analogy, its goal, when to use it and its formula. Formulas follow losses.md §2 exactly (the
+ * reference table's formulas are not used). The facts of a loss (name, family, direction, unit)
+ * are kernels/registry.ts's, not repeated here. Pure data, shared by every view that explains a loss.
  */
-import type { LossId } from '../kernels/types.js';
-
-export type LossFamily = 'pixel' | 'overlap' | 'combined' | 'boundary' | 'focal' | 'advanced';
+import type { LossId } from '../kernels/registry.js';
 
 export interface LossCard {
-  id: LossId;
-  name: string;
-  family: LossFamily;
-  /** lower is better for every loss; `nsd` is a score (1 = perfect) */
-  better: 'lower' | 'higher';
-  /** 'distance' values are in spacing units (pixels, or mm with a NIfTI header) */
-  unit: 'unitless' | 'distance';
   measures: string;
   example: string;
   analogy: string;
@@ -23,22 +15,8 @@ export interface LossCard {
   formula: string;
 }
 
-export const FAMILY_NAMES: Record<LossFamily, string> = {
-  pixel: 'Pixel-wise',
-  overlap: 'Overlap',
-  combined: 'Combined',
-  boundary: 'Boundary and distance',
-  focal: 'Focal-type',
-  advanced: 'Advanced',
-};
-
-export const LOSS_CARDS: Record<LossId, LossCard> = {
+export const LOSS_CARDS: Readonly<Record<LossId, LossCard>> = {
   bce: {
-    id: 'bce',
-    name: 'Binary cross entropy',
-    family: 'pixel',
-    better: 'lower',
-    unit: 'unitless',
     measures: 'How much probability each pixel puts on the wrong side of a yes/no decision, averaged over pixels.',
     example: 'A pixel of a lesion predicted at p = 0.1 costs −log 0.1 ≈ 2.3; predicted at 0.9 it costs only ≈ 0.1.',
     analogy: 'A true/false quiz where confident wrong answers lose far more marks than hesitant ones.',
@@ -47,11 +25,6 @@ export const LOSS_CARDS: Record<LossId, LossCard> = {
     formula: 'mean_x −[t·log p + (1−t)·log(1−p)], p clamped to [1e−7, 1−1e−7]; multi-class: mean over all one-vs-rest channels and pixels',
   },
   cce: {
-    id: 'cce',
-    name: 'Categorical cross entropy',
-    family: 'pixel',
-    better: 'lower',
-    unit: 'unitless',
     measures: 'The average surprise of the model at each pixel’s true class.',
     example: 'A street-scene pixel that is road but gets only 0.2 probability for “road” adds −log 0.2 ≈ 1.6.',
     analogy: 'A multiple-choice exam where you bet probability on the answers and are scored on the bet placed on the right one.',
@@ -60,11 +33,6 @@ export const LOSS_CARDS: Record<LossId, LossCard> = {
     formula: 'mean_x −log p_{y(x)}; binary uses [1−p, p], so it equals bce',
   },
   wce: {
-    id: 'wce',
-    name: 'Weighted cross entropy',
-    family: 'pixel',
-    better: 'lower',
-    unit: 'unitless',
     measures: 'Cross entropy in which each class’s pixels carry a weight, so rare classes are not drowned out.',
     example: 'With balanced weights a 1 % tumour class counts as much in total as the 99 % background.',
     analogy: 'An exam where the rare, hard questions are worth more points.',
@@ -73,11 +41,6 @@ export const LOSS_CARDS: Record<LossId, LossCard> = {
     formula: 'Σ_x w_{y(x)}·(−log p_{y(x)}) / Σ_x w_{y(x)}; default w_c = N / (C_present · n_c)',
   },
   dice: {
-    id: 'dice',
-    name: 'Dice loss',
-    family: 'overlap',
-    better: 'lower',
-    unit: 'unitless',
     measures: 'One minus the (soft) Dice overlap between prediction and ground truth.',
     example: 'A prediction covering 70 % of a tumour with no spill-over has Dice ≈ 0.82, loss ≈ 0.18.',
     analogy: 'How much two paper cut-outs overlap when laid on top of each other.',
@@ -86,11 +49,6 @@ export const LOSS_CARDS: Record<LossId, LossCard> = {
     formula: 'per class 1 − (2·TP + s) / (Σp + Σt + s), s = 1e−5; mean over selected classes',
   },
   iou: {
-    id: 'iou',
-    name: 'IoU (Jaccard) loss',
-    family: 'overlap',
-    better: 'lower',
-    unit: 'unitless',
     measures: 'One minus intersection over union of prediction and ground truth.',
     example: 'An organ prediction with 75 % intersection over union gives a loss of 0.25.',
     analogy: 'The shared part of a Venn diagram as a fraction of everything either circle covers.',
@@ -99,11 +57,6 @@ export const LOSS_CARDS: Record<LossId, LossCard> = {
     formula: 'per class 1 − (TP + s) / (Σp + Σt − TP + s); mean over selected classes',
   },
   bce_dice: {
-    id: 'bce_dice',
-    name: 'BCE + Dice',
-    family: 'combined',
-    better: 'lower',
-    unit: 'unitless',
     measures: 'Cross entropy and Dice loss added: pixel-level correctness plus region overlap.',
     example: 'A tumour mask judged both pixel by pixel and as a whole shape.',
     analogy: 'Marking each answer and also the essay as a whole.',
@@ -112,11 +65,6 @@ export const LOSS_CARDS: Record<LossId, LossCard> = {
     formula: '1·bce + 1·dice (binary); 1·cce + 1·dice (multi-class)',
   },
   ce_iou: {
-    id: 'ce_iou',
-    name: 'CE + IoU',
-    family: 'combined',
-    better: 'lower',
-    unit: 'unitless',
     measures: 'Categorical cross entropy plus IoU loss.',
     example: 'Organs scored on per-pixel class accuracy and on how well each region overlaps.',
     analogy: 'Judged on both accuracy and consistency.',
@@ -125,11 +73,6 @@ export const LOSS_CARDS: Record<LossId, LossCard> = {
     formula: '1·cce + 1·iou',
   },
   boundary: {
-    id: 'boundary',
-    name: 'Boundary loss',
-    family: 'boundary',
-    better: 'lower',
-    unit: 'distance',
     measures: 'Predicted probability weighted by the signed distance to the true boundary: far-off false positives cost the most, confident interior pixels earn a reward.',
     example: 'A spurious blob 20 px away from a thin vessel adds about 20 per pixel; pixels deep inside the vessel subtract.',
     analogy: 'Tracing an outline: ink far from the line is a bigger mistake than ink just beside it.',
@@ -138,11 +81,6 @@ export const LOSS_CARDS: Record<LossId, LossCard> = {
     formula: 'mean over classes c ≥ 1 and pixels x of p_c(x)·φ_c(x), φ_c = edt(¬G)·¬G − (edt(G) − 1)·G; φ_c = 0 if G is empty or full',
   },
   hausdorff: {
-    id: 'hausdorff',
-    name: 'Hausdorff distance',
-    family: 'boundary',
-    better: 'lower',
-    unit: 'distance',
     measures: 'The single largest gap between the two contours, in either direction.',
     example: 'A tumour outline that is right everywhere except one spot 12 px out has HD = 12.',
     analogy: 'A ruler laid at the worst place where the two outlines disagree.',
@@ -151,11 +89,6 @@ export const LOSS_CARDS: Record<LossId, LossCard> = {
     formula: 'on hard masks, per class c ≥ 1: max(max_{a∈∂A} d(a,∂B), max_{b∈∂B} d(b,∂A)); mean over classes',
   },
   hd95: {
-    id: 'hd95',
-    name: 'Hausdorff distance, 95th percentile',
-    family: 'boundary',
-    better: 'lower',
-    unit: 'distance',
     measures: 'Like Hausdorff, but the 95th percentile of boundary distances instead of the maximum.',
     example: 'A single stray pixel far away hardly moves HD95 while it sets the Hausdorff distance.',
     analogy: 'Grading the outline on nearly all of its points, forgiving the worst 5 %.',
@@ -164,11 +97,6 @@ export const LOSS_CARDS: Record<LossId, LossCard> = {
     formula: 'as hausdorff with each directed max replaced by its 95th percentile (linear interpolation); max of the two directions',
   },
   hausdorff_dt: {
-    id: 'hausdorff_dt',
-    name: 'Hausdorff DT loss',
-    family: 'boundary',
-    better: 'lower',
-    unit: 'unitless',
     measures: 'A differentiable stand-in for Hausdorff: squared errors weighted by how far they are from both boundaries.',
     example: 'A wrong pixel 10 px from either contour weighs about 100× more than one on the contour.',
     analogy: 'Mistakes count more the further they are from where the outline should be.',
@@ -177,11 +105,6 @@ export const LOSS_CARDS: Record<LossId, LossCard> = {
     formula: 'mean over classes c ≥ 1 and x of (p_c − t_c)²·(dt(p_c)² + dt(t_c)²), dt(m) = edt(M) + edt(¬M), M = m > 0.5',
   },
   focal: {
-    id: 'focal',
-    name: 'Focal loss',
-    family: 'focal',
-    better: 'lower',
-    unit: 'unitless',
     measures: 'Cross entropy that fades out easy, already-correct pixels so the hard ones dominate.',
     example: 'A background pixel at 0.99 contributes ~10 000× less than in CE (γ = 2); a missed small tumour still counts fully.',
     analogy: 'A teacher who spends the lesson on the questions students still get wrong.',
@@ -190,11 +113,6 @@ export const LOSS_CARDS: Record<LossId, LossCard> = {
     formula: 'binary: mean_x −α_t (1−p_t)^γ log p_t; multi-class: mean_x −α_y (1−p_y)^γ log p_y; γ = 2, binary α = 0.25',
   },
   tversky: {
-    id: 'tversky',
-    name: 'Tversky loss',
-    family: 'focal',
-    better: 'lower',
-    unit: 'unitless',
     measures: 'An overlap loss where false negatives and false positives have separate weights.',
     example: 'With β = 0.7 a missed tumour pixel costs more than a false alarm (α = 0.3).',
     analogy: 'An exam where leaving an answer blank costs more than a wrong guess.',
@@ -203,11 +121,6 @@ export const LOSS_CARDS: Record<LossId, LossCard> = {
     formula: 'per class 1 − (TP + s) / (TP + α·FP + β·FN + s), α = 0.3, β = 0.7; mean over selected classes',
   },
   lovasz: {
-    id: 'lovasz',
-    name: 'Lovász loss',
-    family: 'advanced',
-    better: 'lower',
-    unit: 'unitless',
     measures: 'A convex surrogate of the IoU loss built by sorting pixel errors (Lovász extension).',
     example: 'A Cityscapes model fine-tuned with it gains mIoU because the loss tracks IoU closely.',
     analogy: 'Training for the exact score the exam will use.',
@@ -216,11 +129,6 @@ export const LOSS_CARDS: Record<LossId, LossCard> = {
     formula: 'multi-class: mean over present classes of sort↓(|fg − p_c|) · lovasz_grad(fg_sorted); binary: relu(1 − z·(2t−1)) sorted ↓ · lovasz_grad(t_sorted)',
   },
   focal_tversky: {
-    id: 'focal_tversky',
-    name: 'Focal Tversky loss',
-    family: 'advanced',
-    better: 'lower',
-    unit: 'unitless',
     measures: 'The Tversky loss raised to a power below 1, which boosts classes that are still poorly segmented.',
     example: 'A rare lesion with Tversky index 0.3 keeps a large loss while easy classes fade.',
     analogy: 'The hardest important questions get extra attention.',
@@ -229,11 +137,6 @@ export const LOSS_CARDS: Record<LossId, LossCard> = {
     formula: 'per class (1 − TI_c)^γ, TI_c = (TP + s) / (TP + α·FP + β·FN + s), γ = 0.75; mean over selected classes',
   },
   surface: {
-    id: 'surface',
-    name: 'Surface loss',
-    family: 'advanced',
-    better: 'lower',
-    unit: 'distance',
     measures: 'The boundary loss computed on the whole volume with voxel spacing: distance-weighted surface error in 3D.',
     example: 'An organ surface shifted by 2 mm along the scanner axis shows up even if each slice looks fine.',
     analogy: 'Comparing two 3D models by how far apart their skins are.',
@@ -242,11 +145,6 @@ export const LOSS_CARDS: Record<LossId, LossCard> = {
     formula: 'the boundary formula on the whole array (2D or 3D), with the voxel spacing',
   },
   assd: {
-    id: 'assd',
-    name: 'Average symmetric surface distance',
-    family: 'boundary',
-    better: 'lower',
-    unit: 'distance',
     measures: 'The mean distance from every boundary point of each mask to the other mask’s boundary.',
     example: 'Contours that are off by 1 px all around give ASSD ≈ 1.',
     analogy: 'Walking along both outlines and averaging how far the other one is.',
@@ -255,11 +153,6 @@ export const LOSS_CARDS: Record<LossId, LossCard> = {
     formula: '(Σ_{a∈∂A} d(a,∂B) + Σ_{b∈∂B} d(b,∂A)) / (|∂A| + |∂B|) per class c ≥ 1; mean over classes',
   },
   nsd: {
-    id: 'nsd',
-    name: 'Normalized surface Dice',
-    family: 'boundary',
-    better: 'higher',
-    unit: 'unitless',
     measures: 'The fraction of boundary points of both masks that lie within a tolerance τ of the other boundary (a score: 1 is perfect).',
     example: 'With τ = 1 px, a contour shifted by one pixel still scores 1.',
     analogy: 'Counting the outline points drawn within a pen’s width of the true line.',

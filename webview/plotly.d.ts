@@ -1,4 +1,4 @@
-// The few Plotly entry points the panel uses (plotly.js-strict-dist-min ships no types).
+// The few Plotly entry points the components use (plotly.js-strict-dist-min ships no types).
 declare module 'plotly.js-strict-dist-min' {
   export type PlotData = Record<string, unknown>;
   export type PlotLayout = Record<string, unknown>;

@@ -9,7 +9,7 @@ import { addBinarySums } from './binarySums.js';
 import { addChannelSums } from './channelSums.js';
 import { disposeGpuInstances, exclusively } from './gpuInstances.js';
 import { hardCounts } from './hardCounts.js';
-import { addLabelSums } from './labelSums.js';
+import { labelMapSums } from '../labelMapSums.js';
 
 export async function computePixelSumsGpu(pair: PreparedPair, focalGamma: number,
   backend: Exclude<BackendName, 'reference'>): Promise<PixelSums> {
@@ -30,8 +30,7 @@ export async function computePixelSumsGpu(pair: PreparedPair, focalGamma: number
         addChannelSums(sums, { values: pred.values, logits: pred.logits, classes, target }, focalGamma, backend));
       break;
     case 'labels':
-      addLabelSums(sums, focalGamma);
-      break;
+      return labelMapSums(sums, focalGamma);
   }
   return sums;
 }

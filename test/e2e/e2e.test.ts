@@ -373,11 +373,11 @@ describe('SegScope in code-server (VS Code 1.139, Chromium)', { timeout: 15 * 60
       await evaluateFromContextMenu(p.pred);
       const frame = await panelFrame('pred/scene.png', 'gt/scene.png');
       await shot('multiclass2d-panel');
-      await frame.evaluate(() => document.getElementById('per-class')?.scrollIntoView());
+      await frame.evaluate(() => document.querySelector('[data-component="per-class"]')?.scrollIntoView());
       await shot('multiclass2d-per-class');
       await assertPanelMatchesCli(frame, p.pred, p.gt);
       // classes.json beside the masks names the classes
-      const classNames = await frame.evaluate(() => document.querySelector('#class-table')?.textContent ?? '');
+      const classNames = await frame.evaluate(() => document.querySelector('[data-component="per-class"] [data-part="class-table"]')?.textContent ?? '');
       assert.match(classNames, /disc/);
       // one click swaps prediction and ground truth (both are label maps) and evaluates again
       await frame.locator('#swap').click();
@@ -395,28 +395,28 @@ describe('SegScope in code-server (VS Code 1.139, Chromium)', { timeout: 15 * 60
       await evaluateFromContextMenu(p.gt);
       const frame = await panelFrame('liver_pred.nii.gz', 'liver_gt.nii.gz');
       await shot('volume3d-panel');
-      await frame.evaluate(() => document.getElementById('overlay')?.scrollIntoView());
+      await frame.evaluate(() => document.querySelector('[data-component="overlay"]')?.scrollIntoView());
       await shot('volume3d-overlay');
       await assertPanelMatchesCli(frame, p.pred, p.gt);
       const expected = cliJson(join(workspace, p.pred), join(workspace, p.gt));
       assert.equal(expected.target.shape.length, 3);
       // the overlay is a slice of the volume
-      const slice = await frame.evaluate(() => (document.querySelector('#overlay') as HTMLElement | null)?.dataset.slice ?? '');
+      const slice = await frame.evaluate(() => (document.querySelector('[data-component="overlay"]') as HTMLElement | null)?.dataset.slice ?? '');
       assert.match(slice, /^\d:\d+$/, `the overlay shows a slice (${slice})`);
       // another slice is computed by the extension host (a 'slice' message answered by an 'overlay')
-      const hausdorff = frame.locator('#overlay button', { hasText: /Hausdorff point/ });
+      const hausdorff = frame.locator('[data-component="overlay"] button[data-part="goto-worst"]', { hasText: /Hausdorff point/ });
       if ((await hausdorff.count()) > 0 && (await hausdorff.first().isEnabled())) {
         await hausdorff.first().click();
       } else {
-        const slider = frame.locator('#overlay input[type="range"][data-axis="0"]');
+        const slider = frame.locator('[data-component="overlay"] input[type="range"][data-axis="0"]');
         await slider.first().fill('3');
         await slider.first().dispatchEvent('change');
       }
       await frame.waitForFunction((before: string) => {
-        const el = document.querySelector('#overlay') as HTMLElement | null;
+        const el = document.querySelector('[data-component="overlay"]') as HTMLElement | null;
         return !!el && !!el.dataset.slice && el.dataset.slice !== before && document.body.dataset.rendered === 'true';
       }, slice, { timeout: 60_000 });
-      await frame.evaluate(() => document.getElementById('overlay')?.scrollIntoView());
+      await frame.evaluate(() => document.querySelector('[data-component="overlay"]')?.scrollIntoView());
       await shot('volume3d-other-slice');
     }));
 

@@ -18,7 +18,7 @@ if (!existsSync(exe)) {
   console.error(`test:electron: VSCODE_EXECUTABLE_PATH=${exe} does not exist`);
   process.exit(1);
 }
-for (const f of ['dist/extension.cjs', 'dist/evaluateWorker.js', 'dist/detailsWorker.cjs', 'dist/cli.js', 'dist/webview/panel.js']) {
+for (const f of ['dist/extension.cjs', 'dist/engineWorker.js', 'dist/cli.js', 'dist/webview/panel.js']) {
   if (!existsSync(join(root, f))) {
     console.error(`test:electron: ${f} is missing; run \`npm run build\` first`);
     process.exit(1);

@@ -1,6 +1,6 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { isCspSourceList, panelCsp } from '../../webview/html.js';
+import { isCspSourceList, panelCsp } from '../../extension/webviewHtml.js';
 
 it("accepts VS Code's cspSource with quoted keywords and refuses anything that could widen the policy", () => {
   assert.ok(isCspSourceList("'self' https://*.vscode-cdn.net"));

@@ -4,7 +4,8 @@ import { computeCurves, CURVE_LOSSES, morph, offsets, thresholds } from '../../k
 import { evaluatePrepared } from '../../kernels/evaluate.js';
 import { resolveParams } from '../../kernels/params.js';
 import type { PreparedPair } from '../../kernels/types.js';
-import { isCurveSet } from '../../webview/validate.js';
+import { isCurveSet } from '../../protocol/validate.js';
+import { presentCurves } from '../../engine/present.js';
 
 const H = 16;
 const W = 16;
@@ -47,7 +48,7 @@ test('threshold curves: each point equals the engine on the binarised prediction
   const sets = await computeCurves(pair, { steps: 11 });
   assert.equal(sets.length, 1);
   const s = sets[0];
-  assert.ok(isCurveSet(s));
+  assert.ok(isCurveSet(presentCurves([s])[0]), 'the presented curves validate against the protocol');
   assert.equal(s.mode, 'threshold');
   assert.equal(s.class, null);
   assert.equal(s.x.length, 11);
@@ -58,11 +59,12 @@ test('threshold curves: each point equals the engine on the binarised prediction
   for (const series of s.series) assert.equal(series.values[5], direct.losses[series.loss], series.loss);
   // Threshold 1 predicts nothing: Dice ~1, Hausdorff infinite, NSD 0.
   const at = (loss: string, k: number) => s.series.find((x) => x.loss === loss)!.values[k];
-  assert.ok((at('dice', 10) as number) > 0.999);
-  assert.equal(at('hausdorff', 10), 'Infinity');
+  assert.ok(at('dice', 10) > 0.999);
+  assert.equal(at('hausdorff', 10), Infinity);
+  assert.equal(presentCurves([s])[0].series.find((x) => x.loss === 'hausdorff')!.values[10], 'Infinity');
   assert.equal(at('nsd', 10), 0);
   // Dice is best near the disc's radius (p ≈ 0.5).
-  const dice = s.series.find((x) => x.loss === 'dice')!.values as number[];
+  const dice = s.series.find((x) => x.loss === 'dice')!.values;
   const best = dice.indexOf(Math.min(...dice));
   assert.ok(Math.abs(s.x[best] - 0.5) <= 0.1, `best threshold ${s.x[best]}`);
 });
@@ -85,16 +87,16 @@ test('morphology curves on label maps: x = 0 equals the result, per class for mu
   assert.deepEqual(sets.map((s) => s.class), [1, 2]);
   const full = await evaluatePrepared(pair, resolveParams({}, false, 3));
   for (const s of sets) {
-    assert.ok(isCurveSet(s));
+    assert.ok(isCurveSet(presentCurves([s])[0]), 'the presented curves validate against the protocol');
     assert.equal(s.mode, 'morphology');
     assert.deepEqual(s.x, [-2, -1, 0, 1, 2]);
     assert.deepEqual(s.series.map((x) => x.loss), ['dice', 'hausdorff', 'bce']);
     const entry = full.perClass.find((e) => e.class === s.class)!;
-    assert.ok(Math.abs((s.series[0].values[2] as number) - entry.dice) < 1e-12, 'dice at x = 0');
+    assert.ok(Math.abs(s.series[0].values[2] - entry.dice) < 1e-12, 'dice at x = 0');
     assert.equal(s.series[1].values[2], entry.hausdorff, 'hausdorff at x = 0');
   }
   // Class 2 is predicted too small by one pixel: dilating by 1 is the best Dice.
-  const dice2 = sets[1].series[0].values as number[];
+  const dice2 = sets[1].series[0].values;
   assert.equal(dice2.indexOf(Math.min(...dice2)), 3);
 });
 

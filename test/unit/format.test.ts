@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatCsv, formatJson, formatMarkdown, formatMs, formatValue, fullPrecision, toJsonNumber, toNumber } from '../../webview/format.js';
-import type { EvaluationJson } from '../../webview/protocol.js';
-import { isEvaluationJson } from '../../webview/validate.js';
+import { formatCsv, formatJson, formatMarkdown, formatMs, formatValue, fullPrecision } from '../../webview/format.js';
+import { fromJsonNumber as toNumber, toJsonNumber } from '../../protocol/jsonNumber.js';
+import type { EvaluationJson } from '../../protocol/messages.js';
+import { isEvaluationJson } from '../../protocol/validate.js';
 
 const result: EvaluationJson = {
   prediction: { path: 'pred, "a".npy', shape: [3, 4, 4], kind: 'probabilities' },

@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadMaskFile } from '../../formats/load.js';
+import { loadMaskFile } from '../../engine/loadMaskFile.js';
 import { checkNiftiGeometry } from '../../formats/geometry.js';
 
 // The repository's copy of the golden cases (tests run from the repository root), else the shared one.

@@ -8,7 +8,8 @@ import { MaskInputError, type TypedArray } from '../../formats/types.js';
 import { decodeNpy } from '../../formats/npy.js';
 import { decodePng } from '../../formats/png.js';
 import { decodeNifti } from '../../formats/nifti.js';
-import { loadMaskFile, decodeMask } from '../../formats/load.js';
+import { decodeMask } from '../../formats/decode.js';
+import { loadMaskFile } from '../../engine/loadMaskFile.js';
 import { encodeNpy, encodePng, encodePngRaw, encodeNifti, type NiftiDatatype } from '../fixtures/encode.js';
 
 /** Asserts fn throws a MaskInputError for `file` whose message matches `pattern`. */

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { contours, computeOverlay, OverlayComputer, worstPoint } from '../../kernels/overlay.js';
+import { presentOverlay } from '../../engine/present.js';
+import { contours, OverlayComputer, worstPoint, type OverlayRequest } from '../../kernels/overlay.js';
 import { evaluatePrepared } from '../../kernels/evaluate.js';
 import { resolveParams } from '../../kernels/params.js';
 import type { PreparedPair } from '../../kernels/types.js';
-import { isOverlayData } from '../../webview/validate.js';
+
+/** The overlay a view receives: the kernel's exact plane through the presenter. */
+const computeOverlay = (pair: PreparedPair, request: OverlayRequest = {}, maxSide?: number) => presentOverlay(new OverlayComputer(pair).slice(request), maxSide);
+import { isOverlayData } from '../../protocol/validate.js';
 
 /** A binary label-map pair from two 0/1 grids given as strings ('#' = 1). */
 function pairFrom(pred: string[], gt: string[], spacing = [1, 1]): PreparedPair {
@@ -105,7 +109,7 @@ test('ignored pixels are neither FP nor FN', () => {
 test('downsampling keeps the grid at most maxSide per side and contours in full-resolution units', () => {
   const gt = box(100, 60, 20, 80, 10, 50);
   const pred = box(100, 60, 25, 85, 10, 50);
-  const o = computeOverlay(pairFrom(pred, gt), { maxSide: 32 });
+  const o = computeOverlay(pairFrom(pred, gt), {}, 32);
   assert.equal(o.grid.stride, 4);
   assert.deepEqual([o.grid.rows, o.grid.cols], [25, 15]);
   assert.equal(o.sdf!.length, 25);
@@ -131,7 +135,8 @@ test('3D: whole-volume distances, slices on every axis, default slice in the mid
     binary: true, classes: 2, shape: [D, H, W], size, spacing: [2, 1, 1],
     pred: { kind: 'labels', labels: pred }, target: gt, ignoreIndex: null,
   };
-  const oc = new OverlayComputer(pair);
+  const kernel = new OverlayComputer(pair);
+  const oc = { overlay: (request: OverlayRequest = {}) => presentOverlay(kernel.slice(request)) };
   const o = oc.overlay();
   assert.ok(isOverlayData(o));
   assert.equal(o.worst!.on, 'prediction');
@@ -165,7 +170,8 @@ test('multi-class: class choice and argmax masks', () => {
     for (let c = 0; c < C; c++) probs[c * N + i] = c === predicted ? 0.8 : 0.1;
   }
   const pair: PreparedPair = { binary: false, classes: C, shape: [H, W], size: N, spacing: [1, 1], pred: { kind: 'channels', values: probs, logits: false }, target, ignoreIndex: 255 };
-  const oc = new OverlayComputer(pair);
+  const kernel = new OverlayComputer(pair);
+  const oc = { overlay: (request: OverlayRequest = {}) => presentOverlay(kernel.slice(request)) };
   assert.deepEqual(oc.overlay().classes, [1, 2]);
   assert.equal(oc.overlay().class, 1);
   const o1 = oc.overlay({ class: 1 });

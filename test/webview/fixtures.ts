@@ -1,19 +1,19 @@
 /**
- * Recorded results for the panel tests, made by code: small synthetic pairs run through the lead's
- * engine (kernels/evaluate.ts), serialised as the CLI's JSON document (cli/jsonDocument.ts), with
- * the overlay (kernels/overlay.ts) and curves (kernels/curves.ts) the host would send.
+ * Recorded results for the panel tests, made by code: small synthetic pairs run through the
+ * engine (kernels/evaluate.ts), presented as the host sends them (engine/present.ts: the CLI's
+ * JSON document, the overlay of kernels/overlay.ts and the curves of kernels/curves.ts).
  * `node --import tsx test/webview/fixtures.ts` also writes them to test/webview/fixtures/*.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { toJsonDocument } from '../../cli/jsonDocument.js';
+import { presentCurves, presentOverlay, presentResult } from '../../engine/present.js';
 import { computeCurves } from '../../kernels/curves.js';
 import { evaluate } from '../../kernels/evaluate.js';
-import { OverlayComputer } from '../../kernels/overlay.js';
+import { OverlayComputer, type OverlayRequest } from '../../kernels/overlay.js';
 import { preparePair } from '../../kernels/prepare.js';
 import type { NdArray } from '../../formats/types.js';
 import type { EvaluateOptions, PreparedPair } from '../../kernels/types.js';
-import type { EvaluationJson, PairInfo, PanelDetails } from '../../webview/protocol.js';
+import type { EvaluationJson, OverlayData, PairInfo, PanelDetails } from '../../protocol/messages.js';
 
 export interface Fixture {
   name: string;
@@ -22,7 +22,7 @@ export interface Fixture {
   details: PanelDetails;
   /** the host's side, to answer `slice` messages */
   prepared: PreparedPair;
-  overlays: OverlayComputer;
+  overlay(request?: OverlayRequest): OverlayData;
 }
 
 const f32 = (shape: number[], f: (...idx: number[]) => number): NdArray => {
@@ -45,15 +45,16 @@ async function build(
   name: string, pred: NdArray, gt: NdArray, options: EvaluateOptions, pair: PairInfo, classNames: string[],
 ): Promise<Fixture> {
   const ctx = { predPath: pair.pred, targetPath: pair.gt };
-  const result = await evaluate(pred, gt, { ...options, backend: 'reference' }, ctx);
+  const result = await evaluate(pred, gt, options, ctx); // the reference backend
   const prepared = preparePair(pred, gt, options, ctx).pair;
   const overlays = new OverlayComputer(prepared);
+  const overlay = (request: OverlayRequest = {}) => presentOverlay(overlays.slice(request));
   const details: PanelDetails = {
     classNames,
-    overlay: overlays.overlay(),
-    curves: await computeCurves(prepared, { evaluate: options, k: 4 }),
+    overlay: overlay(),
+    curves: presentCurves(await computeCurves(prepared, { evaluate: options, k: 4 })),
   };
-  return { name, pair, result: toJsonDocument(result) as EvaluationJson, details, prepared, overlays };
+  return { name, pair, result: presentResult(result), details, prepared, overlay };
 }
 
 /** 2D binary probabilities: an ellipse predicted slightly shifted and too small, plus a stray blob. */

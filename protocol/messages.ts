@@ -1,7 +1,7 @@
 /**
- * The message protocol between the extension host (extension/) and the results panel webview
- * (webview/). Type-only: both sides import it with `import type`, so nothing from here ends up in
- * either bundle. Runtime checks of these shapes live in `webview/validate.ts`
+ * The message protocol between the extension host (extension/) and the webviews (webview/), and the
+ * view models they carry. Type-only: every side imports it with `import type`. Runtime checks of
+ * these shapes live in `protocol/validate.ts`
  * (`isHostToWebview`, `isWebviewToHost`); every message is validated on arrival on both sides.
  *
  * Everything here must survive JSON serialisation (VS Code's `postMessage`): no typed arrays,
@@ -13,14 +13,14 @@
  * `x` (second in-plane axis), in pixel indices of the full-resolution image (not of a downsampled
  * grid). A voxel/pixel of the whole array is an index tuple in array order (`[y, x]` or `[z, y, x]`).
  */
-import type { EvaluationResult, LossId } from '../kernels/types.js';
+import type { EvaluationResult, LossId, Metrics, MetricsClassEntry, Polyline, SliceAxis, WorstPoint } from '../kernels/types.js';
+import type { JsonEncoded, JsonNumber } from './jsonNumber.js';
+
+export type { JsonNumber, Polyline, SliceAxis, WorstPoint };
 
 // ---------------------------------------------------------------------------------------------
 // JSON forms of the engine's result
 // ---------------------------------------------------------------------------------------------
-
-/** A number as the CLI's JSON writes it: finite numbers as numbers, the rest as strings. */
-export type JsonNumber = number | 'Infinity' | '-Infinity' | 'NaN';
 
 /** A per-class entry of `perClass`: the class index and that class's term of each loss. */
 export interface ClassEntryJson {
@@ -28,49 +28,95 @@ export interface ClassEntryJson {
   [loss: string]: JsonNumber;
 }
 
-/** A per-class entry of `metrics.perClass`. */
-export interface MetricsClassEntryJson {
-  class: number;
-  dice: JsonNumber;
-  iou: JsonNumber;
-  precision: JsonNumber;
-  recall: JsonNumber;
-  tp: number;
-  fp: number;
-  fn: number;
-}
+/** A per-class entry of `metrics.perClass`: scores that may be NaN, counts that are always finite. */
+export type MetricsClassEntryJson = Pick<MetricsClassEntry, 'class' | 'tp' | 'fp' | 'fn'> & JsonEncoded<Omit<MetricsClassEntry, 'class' | 'tp' | 'fp' | 'fn'>>;
+
+/** The fields of a result that are always finite (shapes, counts, names): they travel as they are. */
+type FiniteFields = 'prediction' | 'target' | 'binary' | 'classes' | 'spacing' | 'warnings' | 'backend';
 
 /**
- * The CLI's `--json` document (cli.md): an {@link EvaluationResult} with the numbers that may be
- * non-finite written as {@link JsonNumber}s.
+ * The CLI's `--json` document (docs/spec/cli.md): an {@link EvaluationResult} with the numbers that
+ * may be non-finite in the JSON-number convention.
  */
-export interface EvaluationJson {
-  prediction: EvaluationResult['prediction'];
-  target: EvaluationResult['target'];
-  binary: boolean;
-  classes: number;
-  spacing: number[];
-  losses: Partial<Record<LossId, JsonNumber>>;
-  perClass: ClassEntryJson[];
-  metrics: {
-    pixelAccuracy: JsonNumber;
-    perClass: MetricsClassEntryJson[];
-    meanForeground: { dice: JsonNumber; iou: JsonNumber; precision: JsonNumber; recall: JsonNumber };
+export type EvaluationJson = Pick<EvaluationResult, FiniteFields> &
+  JsonEncoded<Pick<EvaluationResult, 'losses' | 'timingsMs'>> & {
+    perClass: ClassEntryJson[];
+    metrics: {
+      pixelAccuracy: JsonNumber;
+      perClass: MetricsClassEntryJson[];
+      meanForeground: JsonEncoded<Metrics['meanForeground']>;
+    };
   };
-  warnings: string[];
-  backend: EvaluationResult['backend'];
-  timingsMs: Record<string, JsonNumber>;
+
+// ---------------------------------------------------------------------------------------------
+// Comparison: several predictions against one ground truth (`segscope compare --json`)
+// ---------------------------------------------------------------------------------------------
+
+/** A ranked measure: a loss id, or a hard-mask metric's foreground mean (`metrics.dice`, `metrics.iou`). */
+export type RankedMeasure = LossId | `metrics.${'dice' | 'iou'}`;
+
+/** Two predictions (indexes) that the measures order differently. */
+export interface Disagreement {
+  a: number;
+  b: number;
+  /** measures where a is strictly better than b */
+  better_a: RankedMeasure[];
+  better_b: RankedMeasure[];
 }
+
+/** The `segscope compare --json` document (docs/spec/cli.md). */
+export interface ComparisonJson {
+  target: EvaluationJson['target'];
+  predictions: { path: string; step: number | null; result: EvaluationJson }[];
+  /** per measure, each prediction's rank: 1 = best, ties share the lower rank */
+  ranks: Partial<Record<RankedMeasure, number[]>>;
+  higherIsBetter: RankedMeasure[];
+  disagreements: Disagreement[];
+}
+
+/** One prediction of the side view's comparison. */
+export interface ComparisonEntry {
+  /** the absolute path: the key of the entry in messages back to the host */
+  path: string;
+  /** the path as displayed (workspace-relative) */
+  shown: string;
+  step: number | null;
+  status: 'queued' | 'running' | 'done' | 'error';
+  error?: string;
+}
+
+/** What the side view shows; sent whole on every change (a few kilobytes per prediction). */
+export interface ComparisonViewState {
+  target: { path: string; shown: string } | null;
+  /** in natural order of the file names */
+  entries: ComparisonEntry[];
+  /** the comparison of the entries that are done, in the same order */
+  comparison: ComparisonJson | null;
+  /** display name of class c at index c */
+  classNames: string[];
+  busy: boolean;
+}
+
+/** Host → the comparison view. */
+export type HostToComparison = { type: 'comparison'; state: ComparisonViewState };
+
+/** The comparison view → host. Paths must name an entry of the state the host sent. */
+export type ComparisonToHost =
+  | { type: 'ready' }
+  | { type: 'rendered' }
+  | { type: 'remove'; path: string }
+  | { type: 'clear' }
+  /** open the pair (this prediction, the ground truth) in the results panel */
+  | { type: 'openPair'; path: string }
+  /** ask the user for predictions / a ground truth with the host's file picker */
+  | { type: 'pickPredictions' }
+  | { type: 'pickTarget' }
+  | { type: 'cancel' }
+  | { type: 'log'; level: 'error' | 'warn' | 'info'; message: string };
 
 // ---------------------------------------------------------------------------------------------
 // Panel details: what the panel shows beyond the JSON document
 // ---------------------------------------------------------------------------------------------
-
-/** An axis of a 3D array (array order `[z, y, x]`); 2D overlays use axis 0, index 0. */
-export type SliceAxis = 0 | 1 | 2;
-
-/** A polyline in full-resolution pixel coordinates, `[x, y]` pairs (sub-pixel: contours at 0.5). */
-export type Polyline = [number, number][];
 
 /**
  * The boundary-distance overlay of one class on a 2D image, or on one slice of a 3D volume.
@@ -100,7 +146,7 @@ export interface OverlayData {
   grid: { rows: number; cols: number; stride: number };
   /**
    * Ground-truth signed distance of the class, in spacing units, [rows][cols]: the boundary
-   * loss's map φ = edt(¬G)·¬G − (edt(G) − 1)·G (losses.md, `boundary`): positive outside the
+   * loss's map φ = edt(¬G)·¬G − (edt(G) − 1)·G (docs/spec/losses.md, `boundary`): positive outside the
    * ground truth, ≤ 0 inside. Computed on the whole array (3D distances for volumes), then sliced.
    * Values are rounded to 0.001. `null` when the ground truth of this class is empty or fills the
    * array (φ is then 0 everywhere).
@@ -128,19 +174,6 @@ export interface OverlayData {
    * other boundary. `null` when a boundary is empty (the distance is then 0 or ∞).
    */
   worst: WorstPoint | null;
-}
-
-export interface WorstPoint {
-  /** the point, as an index tuple of the whole array ([y, x] or [z, y, x]) */
-  at: number[];
-  /** the nearest point of the other boundary (index tuple) */
-  nearest: number[];
-  /** the distance between them, in spacing units (= the class's Hausdorff distance) */
-  distance: number;
-  /** which boundary `at` lies on: 'prediction' (pred→gt direction) or 'groundTruth' (gt→pred) */
-  on: 'prediction' | 'groundTruth';
-  /** whether `at` lies in the slice shown (always true in 2D) */
-  inSlice: boolean;
 }
 
 /** One loss's values along a sweep. */

@@ -1,12 +1,14 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+/** Folder against folder: pairing by name, and every pair evaluated in the engine's worker pool. */
+import { readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { maskExtension } from '../formats/extensions.js';
 import { MaskInputError } from '../formats/types.js';
-import type { EvaluateFilesOptions } from './evaluateFiles.js';
-import type { WorkerReply, WorkerRequest } from './evaluateWorker.js';
+import { fromJsonNumber } from '../protocol/jsonNumber.js';
+import type { EvaluationJson } from '../protocol/messages.js';
+import { engineWorkerScript } from './paths.js';
+import { WorkerPool } from './pool.js';
+import type { EvaluateFilesOptions } from './session.js';
 
 export interface FolderPair {
   name: string;
@@ -16,7 +18,7 @@ export interface FolderPair {
 
 export interface PairOutcome extends FolderPair {
   /** the CLI's JSON document for this pair, or the user-facing error */
-  result?: Record<string, any>;
+  result?: EvaluationJson;
   error?: string;
 }
 
@@ -69,15 +71,6 @@ export function isDirectory(path: string): boolean {
   }
 }
 
-/** dist/evaluateWorker.js beside the bundled CLI, or the built one when running from source. */
-function workerPath(): string {
-  const here = fileURLToPath(new URL('.', import.meta.url));
-  const candidates = [join(here, 'evaluateWorker.js'), join(here, '..', 'dist', 'evaluateWorker.js')];
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new Error('dist/evaluateWorker.js is missing: run `npm run build`');
-  return found;
-}
-
 /** Evaluates every pair of two folders on a pool of worker threads (one per core by default). */
 export async function evaluateFolders(
   predDir: string,
@@ -92,31 +85,25 @@ export async function evaluateFolders(
   }
   const outcomes: PairOutcome[] = pairs.map((p) => ({ ...p }));
   const poolSize = Math.max(1, Math.min(workers, pairs.length));
+  // with several pairs at once on every core, each pair's distance transforms keep to one thread
+  const pool = new WorkerPool({ script: engineWorkerScript(), size: poolSize, workerData: { distanceThreads: poolSize > 1 ? 1 : 2 } });
   let next = 0;
   let done = 0;
-  const script = workerPath();
-
-  await Promise.all(Array.from({ length: poolSize }, () => new Promise<void>((resolve, reject) => {
-    // with several pairs at once on every core, each pair's distance transforms keep to one thread
-    const worker = new Worker(script, { workerData: { distanceThreads: poolSize > 1 ? 1 : 2 } });
-    const send = () => {
-      if (next >= pairs.length) {
-        void worker.terminate().then(() => resolve());
-        return;
+  try {
+    await Promise.all(Array.from({ length: poolSize }, async () => {
+      while (next < pairs.length) {
+        const outcome = outcomes[next++];
+        try {
+          outcome.result = await pool.evaluate(outcome.pred, outcome.gt, options);
+        } catch (e) {
+          outcome.error = (e as Error).message;
+        }
+        onProgress?.(++done, pairs.length);
       }
-      const id = next++;
-      const request: WorkerRequest = { id, predPath: pairs[id].pred, gtPath: pairs[id].gt, options };
-      worker.postMessage(request);
-    };
-    worker.on('message', (reply: WorkerReply) => {
-      if (reply.ok) outcomes[reply.id].result = reply.result as Record<string, any>;
-      else outcomes[reply.id].error = reply.error.message;
-      onProgress?.(++done, pairs.length);
-      send();
-    });
-    worker.on('error', reject);
-    send();
-  })));
+    }));
+  } finally {
+    pool.dispose();
+  }
 
   return { pairs: outcomes, unmatched, meanLosses: meanOverPairs(outcomes), workers: poolSize, seconds: (performance.now() - t0) / 1000 };
 }
@@ -124,8 +111,8 @@ export async function evaluateFolders(
 function meanOverPairs(outcomes: PairOutcome[]): Record<string, number> {
   const sums: Record<string, { total: number; n: number }> = {};
   for (const o of outcomes) {
-    for (const [id, raw] of Object.entries<number | string>(o.result?.losses ?? {})) {
-      const v = typeof raw === 'number' ? raw : Number(raw);
+    for (const [id, raw] of Object.entries(o.result?.losses ?? {})) {
+      const v = fromJsonNumber(raw);
       const s = (sums[id] ??= { total: 0, n: 0 });
       s.total += v;
       s.n++;

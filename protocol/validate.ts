@@ -1,5 +1,5 @@
 /**
- * Runtime checks of the panel protocol (webview/protocol.ts), used on arrival on both sides:
+ * Runtime checks of the protocol (protocol/messages.ts), used on arrival on both sides:
  * the host checks every message from the webview with `isWebviewToHost`, the webview every
  * message from the host with `isHostToWebview`. Hand-written, no dependencies, safe to bundle
  * for Node and the browser. Large maps (≤ 512 × 512) are checked cell by cell; that is cheap.
@@ -8,13 +8,19 @@ import type {
   CurveSet,
   EvaluationJson,
   HostToWebview,
-  JsonNumber,
   OverlayData,
   PairInfo,
   PanelDetails,
   WebviewToHost,
   WorstPoint,
-} from './protocol.js';
+  ComparisonJson,
+  ComparisonToHost,
+  ComparisonViewState,
+  HostToComparison,
+} from './messages.js';
+import { isJsonNumber } from './jsonNumber.js';
+
+export { isJsonNumber };
 
 type Rec = Record<string, unknown>;
 
@@ -25,9 +31,6 @@ const isFiniteNum = (x: unknown): x is number => typeof x === 'number' && Number
 const isInt = (x: unknown): x is number => Number.isInteger(x);
 const isNonNegInt = (x: unknown): x is number => isInt(x) && (x as number) >= 0;
 const optional = (x: unknown, check: (v: unknown) => boolean): boolean => x === undefined || check(x);
-
-export const isJsonNumber = (x: unknown): x is JsonNumber =>
-  isFiniteNum(x) || x === 'Infinity' || x === '-Infinity' || x === 'NaN';
 
 const isArrayOf = (x: unknown, check: (v: unknown) => boolean): boolean =>
   Array.isArray(x) && x.every(check);
@@ -117,7 +120,7 @@ export function isPanelDetails(x: unknown): x is PanelDetails {
 
 const isNumRecord = (x: unknown): boolean => isRec(x) && Object.values(x).every(isJsonNumber);
 
-/** The CLI's JSON document (cli.md), checked field by field. */
+/** The CLI's JSON document (docs/spec/cli.md), checked field by field. */
 export function isEvaluationJson(x: unknown): x is EvaluationJson {
   if (!isRec(x)) return false;
   const p = x.prediction;
@@ -189,6 +192,58 @@ export function isWebviewToHost(x: unknown): x is WebviewToHost {
         x.dataUrl.length <= MAX_DATA_URL_LENGTH &&
         x.dataUrl.startsWith(x.format === 'png' ? 'data:image/png;base64,' : 'data:image/svg+xml')
       );
+    case 'log':
+      return (x.level === 'error' || x.level === 'warn' || x.level === 'info') && isStr(x.message);
+    default:
+      return false;
+  }
+}
+
+const isRankArray = (x: unknown, n: number): boolean => Array.isArray(x) && x.length === n && x.every((r) => isInt(r) && (r as number) >= 1 && (r as number) <= n);
+const isMeasureList = (x: unknown): boolean => isArrayOf(x, isStr);
+
+export function isComparisonJson(x: unknown): x is ComparisonJson {
+  if (!isRec(x) || !isRec(x.target) || !isStr(x.target.path) || !isArrayOf(x.target.shape, isNonNegInt)) return false;
+  if (!Array.isArray(x.predictions)) return false;
+  const n = x.predictions.length;
+  const predictionsOk = x.predictions.every((p) => isRec(p) && isStr(p.path) && (p.step === null || isNonNegInt(p.step)) && isEvaluationJson(p.result));
+  const ranksOk = isRec(x.ranks) && Object.values(x.ranks).every((r) => isRankArray(r, n));
+  const disagreementsOk = isArrayOf(x.disagreements, (d) =>
+    isRec(d) && isNonNegInt(d.a) && isNonNegInt(d.b) && (d.a as number) < n && (d.b as number) < n && isMeasureList(d.better_a) && isMeasureList(d.better_b));
+  return predictionsOk && ranksOk && isMeasureList(x.higherIsBetter) && disagreementsOk;
+}
+
+const ENTRY_STATUS = new Set(['queued', 'running', 'done', 'error']);
+
+function isComparisonViewState(x: unknown): x is ComparisonViewState {
+  if (!isRec(x) || !isBool(x.busy) || !isArrayOf(x.classNames, isStr)) return false;
+  const target = x.target;
+  if (target !== null && !(isRec(target) && isStr(target.path) && isStr(target.shown))) return false;
+  const entriesOk = isArrayOf(x.entries, (e) =>
+    isRec(e) && isStr(e.path) && isStr(e.shown) && (e.step === null || isNonNegInt(e.step)) && ENTRY_STATUS.has(e.status as string) && optional(e.error, isStr));
+  return entriesOk && (x.comparison === null || isComparisonJson(x.comparison));
+}
+
+export function isHostToComparison(x: unknown): x is HostToComparison {
+  return isRec(x) && x.type === 'comparison' && isComparisonViewState(x.state);
+}
+
+/** Longest path a comparison message may name (the host also checks it names one of its entries). */
+const MAX_PATH_LENGTH = 4096;
+
+export function isComparisonToHost(x: unknown): x is ComparisonToHost {
+  if (!isRec(x) || !isStr(x.type)) return false;
+  switch (x.type) {
+    case 'ready':
+    case 'rendered':
+    case 'clear':
+    case 'pickPredictions':
+    case 'pickTarget':
+    case 'cancel':
+      return true;
+    case 'remove':
+    case 'openPair':
+      return isStr(x.path) && x.path.length > 0 && x.path.length <= MAX_PATH_LENGTH;
     case 'log':
       return (x.level === 'error' || x.level === 'warn' || x.level === 'info') && isStr(x.message);
     default:

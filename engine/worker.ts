@@ -1,0 +1,89 @@
+/**
+ * worker_threads entry (dist/engineWorker.js): the sessions of engine/pool.ts. Each session is one
+ * decoded, prepared pair (engine/session.ts); a ground truth shared by several sessions is decoded
+ * once (engine/maskCache.ts). Requests for a session wait for its `open`; failures are replies,
+ * never an uncaught error.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { MaskInputError } from '../formats/types.js';
+import { configureDistanceThreads } from '../kernels/otherSideDistance.js';
+import { MaskCache } from './maskCache.js';
+import { presentCurves, presentOverlay, presentResult } from './present.js';
+import { EvaluationSession, loadOptionsOf } from './session.js';
+import type { EngineCalls, EngineCall, EngineReply, EngineRequest, EngineWorkerData, PairRequest } from './workerMessages.js';
+
+const threads = (workerData as EngineWorkerData | null)?.distanceThreads;
+if (threads) configureDistanceThreads(threads);
+
+const cache = new MaskCache();
+const sessions = new Map<number, { pair: PairRequest; session: Promise<EvaluationSession> }>();
+
+function openSession(pair: PairRequest): Promise<EvaluationSession> {
+  return EvaluationSession.open(pair.predPath, pair.gtPath, pair.options, cache.acquire);
+}
+
+function releaseFiles(pair: PairRequest): void {
+  const options = loadOptionsOf(pair.options);
+  cache.release(pair.predPath, options);
+  cache.release(pair.gtPath, options);
+}
+
+function sessionOf(id: number): Promise<EvaluationSession> {
+  const entry = sessions.get(id);
+  if (!entry) throw new Error(`no session ${id} is open in this worker`);
+  return entry.session;
+}
+
+type Handler<K extends EngineCall> = (request: Extract<EngineRequest, { type: K }>) => Promise<EngineCalls[K]['reply']>;
+
+const handlers: { [K in EngineCall]: Handler<K> } = {
+  async open(r) {
+    const pair = { predPath: r.predPath, gtPath: r.gtPath, options: r.options };
+    const session = openSession(pair);
+    sessions.set(r.session, { pair, session });
+    try {
+      await session;
+    } catch (e) {
+      sessions.delete(r.session);
+      releaseFiles(pair);
+      throw e;
+    }
+    return null;
+  },
+  result: async (r) => presentResult(await (await sessionOf(r.session)).result()),
+  overlay: async (r) => presentOverlay((await sessionOf(r.session)).overlay(r.overlay)),
+  curves: async (r) => presentCurves(await (await sessionOf(r.session)).curves()),
+  async close(r) {
+    const entry = sessions.get(r.session);
+    if (entry) {
+      sessions.delete(r.session);
+      releaseFiles(entry.pair);
+    }
+    return null;
+  },
+  async evaluate(r) {
+    const pair = { predPath: r.predPath, gtPath: r.gtPath, options: r.options };
+    try {
+      return presentResult(await (await openSession(pair)).result());
+    } finally {
+      releaseFiles(pair);
+    }
+  },
+  stats: async () => ({ loads: cache.loads, sessions: sessions.size }),
+};
+
+function failure(e: unknown): Extract<EngineReply, { ok: false }>['error'] {
+  const userError = e instanceof MaskInputError;
+  return { file: userError ? e.file : '', message: e instanceof Error ? e.message : String(e), userError };
+}
+
+parentPort?.on('message', async (request: EngineRequest) => {
+  let reply: EngineReply;
+  try {
+    const handle = handlers[request.type] as Handler<EngineCall>;
+    reply = { id: request.id, ok: true, value: await handle(request as never) };
+  } catch (e) {
+    reply = { id: request.id, ok: false, error: failure(e) };
+  }
+  parentPort!.postMessage(reply);
+});
