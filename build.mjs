@@ -16,10 +16,12 @@ const nodeEntries = [
   ['extension/extension.ts', 'extension', 'cjs'],
 ];
 
-/** Browser entries, one per surface: [source, dist/webview name, format]. */
+/** Browser entries, one per surface: [source, dist/webview name, format]. A page's CSS lands beside it (name.css). */
 const surfaces = [
-  // the results panel page (its CSS lands beside it as dist/webview/panel.css)
+  // the results panel page
   ['webview/entries/panel.ts', 'panel', 'iife'],
+  ['webview/entries/comparison.ts', 'comparison', 'iife'],
+  ['webview/entries/notebook.ts', 'notebook', 'esm'],
 ];
 
 const esmBanner = "#!/usr/bin/env node\nimport { createRequire as __segscopeCreateRequire } from 'node:module';\nconst require = __segscopeCreateRequire(import.meta.url);";
@@ -46,6 +48,8 @@ const builds = [
     target: ['chrome114'],
     minify: true,
     legalComments: 'linked',
+    // the ESM entry imports the components' CSS as text itself; their bare `import './x.css'` is then moot
+    ...(format === 'esm' ? { loader: { '.css': 'text' }, logOverride: { 'ignored-bare-import': 'silent' } } : {}),
   })),
 ];
 

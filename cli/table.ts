@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import { LOSSES } from '../kernels/registry.js';
 import type { EvaluationResult, LossId } from '../kernels/types.js';
-import { describeDisagreement, measureHigherIsBetter, measureValue } from '../engine/compare.js';
+import { describeDisagreement, measureHigherIsBetter, measureValue } from '../protocol/comparison.js';
 import { stemOf } from '../formats/extensions.js';
 import type { BatchResult } from '../engine/folders.js';
 import type { ComparisonJson, RankedMeasure } from '../protocol/messages.js';

@@ -1,28 +1,13 @@
 /**
  * Several predictions against one ground truth (docs/spec/cli.md, `segscope compare`): the step a
- * file name carries, ranks per loss and metric (direction from kernels/registry.ts), and the pairs
+ * file name carries, ranks per loss and metric (directions: protocol/comparison.ts), and the pairs
  * of predictions that the losses order differently. Pure functions over result documents; the CLI,
  * the side view and the notebook renderer all read the document this builds.
  */
 import { stemOf } from '../formats/extensions.js';
-import { higherIsBetter, isLossId, LOSS_IDS, METRIC_NAMES, LOSSES } from '../kernels/registry.js';
-import { fromJsonNumber } from '../protocol/jsonNumber.js';
+import { LOSS_IDS } from '../kernels/registry.js';
+import { measureHigherIsBetter, measureValue, RANKED_METRICS } from '../protocol/comparison.js';
 import type { ComparisonJson, Disagreement, EvaluationJson, RankedMeasure } from '../protocol/messages.js';
-
-/** The hard-mask metrics that are ranked beside the losses (mean over the foreground classes). */
-const RANKED_METRICS = ['dice', 'iou'] as const;
-const metricKey = (id: (typeof RANKED_METRICS)[number]): RankedMeasure => `metrics.${id}`;
-
-/** Whether a larger value of a ranked measure is better: nsd, and the hard-mask metrics. */
-export function measureHigherIsBetter(key: RankedMeasure): boolean {
-  return key.startsWith('metrics.') || (isLossId(key) && higherIsBetter(key));
-}
-
-/** The display name of a ranked measure. */
-export function measureName(key: RankedMeasure): string {
-  if (key.startsWith('metrics.')) return `${METRIC_NAMES[key.slice('metrics.'.length) as keyof typeof METRIC_NAMES]} (hard mask)`;
-  return isLossId(key) ? LOSSES[key].name : key;
-}
 
 /** A step word and its number: `epoch_2`, `step-1000`, `ckpt10`, `iter5`. */
 const STEP_WORD = /(?:epoch|ep|step|ckpt|checkpoint|iter(?:ation)?)[ _.-]?(\d+)/gi;
@@ -55,19 +40,10 @@ export function rank(values: number[], higherBetter: boolean): number[] {
   return values.map((v) => values.filter((w) => worseThan(w, v)).length + 1);
 }
 
-/** The value of a ranked measure in a result document (NaN when absent). */
-export function measureValue(result: EvaluationJson, key: RankedMeasure): number {
-  if (key.startsWith('metrics.')) {
-    const id = key.slice('metrics.'.length) as (typeof RANKED_METRICS)[number];
-    return fromJsonNumber(result.metrics.meanForeground[id]);
-  }
-  return isLossId(key) ? fromJsonNumber(result.losses[key]) : NaN;
-}
-
 /** The measures to rank: every loss the results hold (registry order), then the hard-mask Dice and IoU. */
 export function rankedMeasures(results: EvaluationJson[]): RankedMeasure[] {
   const present = LOSS_IDS.filter((id) => results.some((r) => r.losses[id] !== undefined));
-  return [...present, ...RANKED_METRICS.map(metricKey)];
+  return [...present, ...RANKED_METRICS.map((id): RankedMeasure => `metrics.${id}`)];
 }
 
 /**
@@ -112,13 +88,6 @@ export function comparisonDocument(target: EvaluationJson['target'], predictions
     higherIsBetter: measures.filter(measureHigherIsBetter),
     disagreements: disagreements(values, predictions.length),
   };
-}
-
-/** One line of a disagreement for people: "A beats B on dice, iou; B beats A on hd95, assd". */
-export function describeDisagreement(d: Disagreement, names: string[]): string {
-  const a = names[d.a] ?? `#${d.a}`;
-  const b = names[d.b] ?? `#${d.b}`;
-  return `${a} beats ${b} on ${d.better_a.join(', ')}; ${b} beats ${a} on ${d.better_b.join(', ')}`;
 }
 
 const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);

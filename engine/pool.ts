@@ -8,6 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { OverlayRequest } from '../kernels/overlay.js';
+import type { MasksPayload } from '../protocol/messages.js';
 import type { EvaluateFilesOptions } from './session.js';
 import type { EngineCall, EngineCalls, EngineFailure, EngineReply, EngineRequest, EngineStats, EngineWorkerData } from './workerMessages.js';
 
@@ -157,13 +158,18 @@ export class WorkerPool {
   openSession(predPath: string, gtPath: string, options: EvaluateFilesOptions): PooledSession {
     const id = this.nextSession++;
     this.sessionGt.set(id, gtPath);
-    return new PooledSession(this, id, { predPath, gtPath, options });
+    return new PooledSession(this, id, { kind: 'files', predPath, gtPath, options });
+  }
+
+  /** A session on a notebook's arrays (decoded in the worker). */
+  openMasksSession(payload: MasksPayload, options: EvaluateFilesOptions): PooledSession {
+    return new PooledSession(this, this.nextSession++, { kind: 'masks', payload, options });
   }
 
   /** The worker for a session: the one already holding a session of the same ground truth, else the least loaded. */
   placeSession(id: number): PoolWorker {
     const gt = this.sessionGt.get(id);
-    const sharing = this.workers.find((w) => [...w.sessions].some((s) => s !== id && this.sessionGt.get(s) === gt));
+    const sharing = gt === undefined ? undefined : this.workers.find((w) => [...w.sessions].some((s) => s !== id && this.sessionGt.get(s) === gt));
     const w = sharing ?? this.workers.reduce((a, b) => (b.sessions.size + b.pending.size < a.sessions.size + a.pending.size ? b : a));
     w.sessions.add(id);
     return w;
@@ -196,7 +202,9 @@ export class PooledSession {
   constructor(
     private readonly pool: WorkerPool,
     readonly id: number,
-    readonly pair: { predPath: string; gtPath: string; options: EvaluateFilesOptions },
+    private readonly source:
+      | { kind: 'files'; predPath: string; gtPath: string; options: EvaluateFilesOptions }
+      | { kind: 'masks'; payload: MasksPayload; options: EvaluateFilesOptions },
   ) {}
 
   private async live(signal?: AbortSignal): Promise<PoolWorker> {
@@ -204,8 +212,12 @@ export class PooledSession {
     if (this.worker?.alive && this.worker.sessions.has(this.id)) return this.worker;
     if (!this.opening) {
       const w = this.pool.placeSession(this.id);
-      this.opening = this.pool
-        .call('open', { session: this.id, ...this.pair }, { signal, worker: w })
+      const src = this.source;
+      const opened =
+        src.kind === 'files'
+          ? this.pool.call('open', { session: this.id, predPath: src.predPath, gtPath: src.gtPath, options: src.options }, { signal, worker: w })
+          : this.pool.call('openMasks', { session: this.id, payload: src.payload, options: src.options }, { signal, worker: w });
+      this.opening = opened
         .then(() => {
           this.worker = w;
           return w;

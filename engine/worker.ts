@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { MaskInputError } from '../formats/types.js';
 import { configureDistanceThreads } from '../kernels/otherSideDistance.js';
 import { MaskCache } from './maskCache.js';
+import { decodeNotebookArray } from './notebookArrays.js';
 import { presentCurves, presentOverlay, presentResult } from './present.js';
 import { EvaluationSession, loadOptionsOf } from './session.js';
 import type { EngineCalls, EngineCall, EngineReply, EngineRequest, EngineWorkerData, PairRequest } from './workerMessages.js';
@@ -16,7 +17,8 @@ const threads = (workerData as EngineWorkerData | null)?.distanceThreads;
 if (threads) configureDistanceThreads(threads);
 
 const cache = new MaskCache();
-const sessions = new Map<number, { pair: PairRequest; session: Promise<EvaluationSession> }>();
+/** each open session, and the files it holds in the cache (none for a notebook's arrays) */
+const sessions = new Map<number, { pair?: PairRequest; session: Promise<EvaluationSession> }>();
 
 function openSession(pair: PairRequest): Promise<EvaluationSession> {
   return EvaluationSession.open(pair.predPath, pair.gtPath, pair.options, cache.acquire);
@@ -50,6 +52,19 @@ const handlers: { [K in EngineCall]: Handler<K> } = {
     }
     return null;
   },
+  async openMasks(r) {
+    const pred = decodeNotebookArray('pred', r.payload.pred);
+    const gt = decodeNotebookArray('gt', r.payload.gt);
+    const session = EvaluationSession.open('pred', 'gt', r.options, async (name) => (name === 'pred' ? pred : gt));
+    sessions.set(r.session, { session });
+    try {
+      await session;
+    } catch (e) {
+      sessions.delete(r.session);
+      throw e;
+    }
+    return null;
+  },
   result: async (r) => presentResult(await (await sessionOf(r.session)).result()),
   overlay: async (r) => presentOverlay((await sessionOf(r.session)).overlay(r.overlay)),
   curves: async (r) => presentCurves(await (await sessionOf(r.session)).curves()),
@@ -57,7 +72,7 @@ const handlers: { [K in EngineCall]: Handler<K> } = {
     const entry = sessions.get(r.session);
     if (entry) {
       sessions.delete(r.session);
-      releaseFiles(entry.pair);
+      if (entry.pair) releaseFiles(entry.pair);
     }
     return null;
   },

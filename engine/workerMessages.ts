@@ -4,7 +4,7 @@
  * of its request. Values are already view models (engine/present.ts), ready to post to a webview.
  */
 import type { OverlayRequest } from '../kernels/overlay.js';
-import type { CurveSet, EvaluationJson, OverlayData } from '../protocol/messages.js';
+import type { CurveSet, EvaluationJson, MasksPayload, OverlayData } from '../protocol/messages.js';
 import type { EvaluateFilesOptions } from './session.js';
 
 export interface PairRequest {
@@ -24,6 +24,8 @@ export interface EngineStats {
 export interface EngineCalls {
   /** open a session: decode and prepare the pair once */
   open: { request: PairRequest & { session: number }; reply: null };
+  /** open a session on a notebook's arrays (docs/spec/notebook.md), named `pred` and `gt` in messages */
+  openMasks: { request: { session: number; payload: MasksPayload; options: EvaluateFilesOptions }; reply: null };
   result: { request: { session: number }; reply: EvaluationJson };
   overlay: { request: { session: number; overlay: OverlayRequest }; reply: OverlayData };
   curves: { request: { session: number }; reply: CurveSet[] };

@@ -63,7 +63,8 @@ export function registerComparison(model: ComparisonModel, provider: ComparisonV
         return;
       }
       model.setTarget(file);
-      provider.reveal();
+      // the explorer stays in front: the predictions are picked there next
+      void vscode.window.setStatusBarMessage(`SegScope: the Loss Comparison compares against ${vscode.workspace.asRelativePath(file)}`, 5000);
     }),
     vscode.commands.registerCommand('segscope.clearComparison', () => model.clear()),
   ];

@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { WorkerPool } from '../engine/pool.js';
 import type { EngineStats } from '../engine/workerMessages.js';
+import { ComparisonModel, ComparisonViewProvider, type ComparisonSnapshot } from './comparison.js';
+import { addPairToComparison, registerComparison } from './comparisonCommands.js';
+import { registerNotebookRenderer } from './notebookRenderer.js';
 import { PanelManager, VIEW_TYPE, type PanelSnapshot } from './panel.js';
 import { resolvePair, selectedFiles } from './pairCommand.js';
 
@@ -20,6 +23,8 @@ export interface SegscopeApi {
   waitFor(predicate: (p: PanelSnapshot) => boolean, timeoutMs?: number): Promise<PanelSnapshot>;
   /** The engine workers' counters (files decoded, sessions open); empty before the first evaluation. */
   engineStats(): Promise<EngineStats[]>;
+  /** The Loss Comparison: its ground truth, predictions and the view's state; resolves when no evaluation is left. */
+  comparison(): Promise<ComparisonSnapshot>;
 }
 
 let manager: PanelManager | undefined;
@@ -33,9 +38,15 @@ export function activate(context: vscode.ExtensionContext): SegscopeApi {
   // one pool for every surface, started on the first evaluation; a core stays free for the host
   const engine = () =>
     (pool ??= new WorkerPool({ script: join(context.extensionUri.fsPath, 'dist', 'engineWorker.js'), size: Math.max(1, Math.min(4, availableParallelism() - 1)) }));
-  const panels = new PanelManager(context, log, engine);
+  const comparison = new ComparisonModel(context, log, engine);
+  const panels: PanelManager = new PanelManager(context, log, engine, (pred, gt) => addPairToComparison(comparison, comparisonView, pred, gt));
+  const comparisonView = new ComparisonViewProvider(context, comparison, log, async (pred: string, gt: string): Promise<void> => {
+    await panels.open(pred, gt);
+  });
   manager = panels;
-  context.subscriptions.push(log, panels);
+  context.subscriptions.push(log, panels, comparison, ...registerComparison(comparison, comparisonView, log), registerNotebookRenderer(engine, log));
+  // a restored comparison with predictions still to evaluate (the window was reloaded mid-run)
+  comparison.start();
 
   context.subscriptions.push(
     vscode.commands.registerCommand('segscope.evaluatePair', async (...args: unknown[]): Promise<PanelSnapshot | undefined> => {
@@ -49,6 +60,8 @@ export function activate(context: vscode.ExtensionContext): SegscopeApi {
     // a changed segscope.* setting re-evaluates the open panels it applies to
     vscode.workspace.onDidChangeConfiguration((e) => {
       const affected = panels.all().filter((p) => p.pred && e.affectsConfiguration('segscope', vscode.Uri.file(p.gt)));
+      const target = comparison.targetPath;
+      if (target && e.affectsConfiguration('segscope', vscode.Uri.file(target))) comparison.refresh();
       if (affected.length === 0) return;
       clearTimeout(reevaluate);
       reevaluate = setTimeout(() => {
@@ -69,6 +82,10 @@ export function activate(context: vscode.ExtensionContext): SegscopeApi {
     },
     panels: () => panels.all().map((p) => p.snapshot()),
     engineStats: async () => (pool ? pool.stats() : []),
+    comparison: async () => {
+      await comparison.idle();
+      return comparison.snapshot();
+    },
     waitFor(predicate, timeoutMs = 60000) {
       return new Promise((resolve, reject) => {
         const check = () => panels.all().map((p) => p.snapshot()).find(predicate);

@@ -53,6 +53,8 @@ export class PanelManager implements vscode.Disposable {
     readonly log: vscode.OutputChannel,
     /** the shared worker pool (started on first use) */
     readonly engine: () => WorkerPool,
+    /** the panel's "Add to comparison": this pair's prediction into the Loss Comparison */
+    readonly addToComparison: (pred: string, gt: string) => Promise<void>,
   ) {}
 
   get distUri(): vscode.Uri {
@@ -392,6 +394,9 @@ export class ResultsPanel {
         return;
       case 'savePlot':
         this.post(await savePlot(m.name, m.format, m.dataUrl, this.pred));
+        return;
+      case 'addToComparison':
+        if (this.pred) await this.manager.addToComparison(this.pred, this.gt);
         return;
       case 'log':
         this.manager.log.appendLine(`[panel ${m.level}] ${m.message}`);

@@ -115,6 +115,54 @@ export type ComparisonToHost =
   | { type: 'log'; level: 'error' | 'warn' | 'info'; message: string };
 
 // ---------------------------------------------------------------------------------------------
+// Notebook outputs (docs/spec/notebook.md) and the renderer's messaging with the extension host
+// ---------------------------------------------------------------------------------------------
+
+export type NotebookArrayDtype = 'bool' | 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'int64' | 'float16' | 'float32' | 'float64';
+
+export interface NotebookArray {
+  dtype: NotebookArrayDtype;
+  shape: number[];
+  order?: 'C' | 'F';
+  /** base64 of the raw little-endian bytes */
+  data: string;
+}
+
+/** `application/vnd.segscope.masks+json` */
+export interface MasksPayload {
+  version: number;
+  pred: NotebookArray;
+  gt: NotebookArray;
+  spacing?: number[];
+  /** the `segscope.*` settings' names, every one optional */
+  options?: Record<string, unknown>;
+}
+
+/** `application/vnd.segscope.files+json`: paths relative to the notebook's folder (or absolute) */
+export interface FilesPayload {
+  version: number;
+  pred: string;
+  gt: string;
+  options?: Record<string, unknown>;
+}
+
+/** Renderer → host: each message names the output it is about (the renderer's output item id). */
+export type RendererToHost =
+  | { type: 'evaluate'; output: string; kind: 'masks'; payload: MasksPayload }
+  | { type: 'evaluate'; output: string; kind: 'files'; payload: FilesPayload }
+  | { type: 'slice'; output: string; axis: SliceAxis; index: number; class?: number }
+  /** the output was cleared or re-rendered: the host may drop what it keeps for it */
+  | { type: 'dispose'; output: string };
+
+/** Host → renderer. */
+export type HostToRenderer =
+  | { type: 'progress'; output: string; message: string }
+  | { type: 'result'; output: string; result: EvaluationJson; details: PanelDetails }
+  | { type: 'overlay'; output: string; overlay: OverlayData | null; error?: string }
+  | { type: 'curves'; output: string; curves: CurveSet[] | null; error?: string }
+  | { type: 'error'; output: string; message: string; file?: string };
+
+// ---------------------------------------------------------------------------------------------
 // Panel details: what the panel shows beyond the JSON document
 // ---------------------------------------------------------------------------------------------
 
@@ -273,6 +321,8 @@ export type WebviewToHost =
   | { type: 'copy'; format: ExportFormat; text: string }
   /** save a plot: `dataUrl` is Plotly.toImage's data: URL (PNG base64, or SVG url-encoded) */
   | { type: 'savePlot'; name: string; format: ImageFormat; dataUrl: string }
+  /** put this pair's prediction into the side panel's Loss Comparison (against this pair's ground truth) */
+  | { type: 'addToComparison' }
   /** a script error in the panel, reported so the host can log it */
   | { type: 'log'; level: 'error' | 'warn' | 'info'; message: string };
 

@@ -17,7 +17,13 @@ import type {
   ComparisonToHost,
   ComparisonViewState,
   HostToComparison,
+  HostToRenderer,
+  MasksPayload,
+  FilesPayload,
+  NotebookArrayDtype,
+  RendererToHost,
 } from './messages.js';
+import { NOTEBOOK_PAYLOAD_VERSION } from './notebook.js';
 import { isJsonNumber } from './jsonNumber.js';
 
 export { isJsonNumber };
@@ -178,6 +184,7 @@ export function isWebviewToHost(x: unknown): x is WebviewToHost {
     case 'ready':
     case 'rendered':
     case 'swap':
+    case 'addToComparison':
       return true;
     case 'slice':
       return (x.axis === 0 || x.axis === 1 || x.axis === 2) && isNonNegInt(x.index) && optional(x.class, isNonNegInt);
@@ -249,4 +256,90 @@ export function isComparisonToHost(x: unknown): x is ComparisonToHost {
     default:
       return false;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Notebook payloads (docs/spec/notebook.md) and the renderer's messages
+// ---------------------------------------------------------------------------------------------
+
+/** Bytes per element of each dtype the notebook spec names. */
+export const NOTEBOOK_DTYPE_BYTES: Readonly<Record<NotebookArrayDtype, number>> = {
+  bool: 1, uint8: 1, int8: 1, uint16: 2, int16: 2, uint32: 4, int32: 4, int64: 8, float16: 2, float32: 4, float64: 8,
+};
+
+/** The decoded length of a base64 string, or null when it is not base64 (checked in linear time, no decoding). */
+export function base64Length(s: string): number | null {
+  if (s.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) return null;
+  const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
+  return (s.length / 4) * 3 - pad;
+}
+
+/** What is wrong with one array of a masks payload, or null. */
+function arrayProblem(name: string, a: unknown): string | null {
+  if (!isRec(a)) return `"${name}" is missing or not an object`;
+  if (!isStr(a.dtype) || !(a.dtype in NOTEBOOK_DTYPE_BYTES)) {
+    return `"${name}.dtype" ${isStr(a.dtype) ? `'${a.dtype.slice(0, 20)}'` : ''} is not one of ${Object.keys(NOTEBOOK_DTYPE_BYTES).join(' ')}`;
+  }
+  if (!Array.isArray(a.shape) || a.shape.length < 1 || a.shape.length > 5 || !a.shape.every(isNonNegInt)) return `"${name}.shape" must be a list of 1 to 5 non-negative integers`;
+  if (a.order !== undefined && a.order !== 'C' && a.order !== 'F') return `"${name}.order" must be "C" or "F"`;
+  if (!isStr(a.data)) return `"${name}.data" must be a base64 string`;
+  const bytes = base64Length(a.data);
+  if (bytes === null) return `"${name}.data" is not valid base64`;
+  const elements = (a.shape as number[]).reduce((n, d) => n * d, 1);
+  const expected = elements * NOTEBOOK_DTYPE_BYTES[a.dtype as NotebookArrayDtype];
+  if (bytes !== expected) return `"${name}" has ${bytes} bytes, but ${a.dtype} of shape [${(a.shape as number[]).join(', ')}] needs ${expected}`;
+  return null;
+}
+
+const versionProblem = (x: Rec): string | null =>
+  !isNonNegInt(x.version)
+    ? '"version" is missing'
+    : (x.version as number) > NOTEBOOK_PAYLOAD_VERSION
+      ? `payload version ${x.version} is newer than this SegScope reads (${NOTEBOOK_PAYLOAD_VERSION}); update the extension`
+      : null;
+
+/** What is wrong with a masks payload (the first problem found), or null when it is well formed. */
+export function masksPayloadProblem(x: unknown): string | null {
+  if (!isRec(x)) return 'the output is not a JSON object';
+  const problem = versionProblem(x) ?? arrayProblem('pred', x.pred) ?? arrayProblem('gt', x.gt);
+  if (problem) return problem;
+  if (x.spacing !== undefined && !isArrayOf(x.spacing, (v) => isFiniteNum(v) && (v as number) > 0)) return '"spacing" must be a list of positive numbers';
+  if (x.options !== undefined && !isRec(x.options)) return '"options" must be an object';
+  return null;
+}
+
+/** What is wrong with a files payload, or null. */
+export function filesPayloadProblem(x: unknown): string | null {
+  if (!isRec(x)) return 'the output is not a JSON object';
+  const problem = versionProblem(x);
+  if (problem) return problem;
+  for (const k of ['pred', 'gt'] as const) if (!isStr(x[k]) || x[k] === '' || (x[k] as string).length > MAX_PATH_LENGTH) return `"${k}" must be a file path`;
+  if (x.options !== undefined && !isRec(x.options)) return '"options" must be an object';
+  return null;
+}
+
+export const isMasksPayload = (x: unknown): x is MasksPayload => masksPayloadProblem(x) === null;
+export const isFilesPayload = (x: unknown): x is FilesPayload => filesPayloadProblem(x) === null;
+
+const isOutputId = (x: unknown): x is string => isStr(x) && x.length > 0 && x.length <= 512;
+
+export function isRendererToHost(x: unknown): x is RendererToHost {
+  if (!isRec(x) || !isStr(x.type) || !isOutputId(x.output)) return false;
+  switch (x.type) {
+    case 'evaluate':
+      return (x.kind === 'masks' && isMasksPayload(x.payload)) || (x.kind === 'files' && isFilesPayload(x.payload));
+    case 'slice':
+      return (x.axis === 0 || x.axis === 1 || x.axis === 2) && isNonNegInt(x.index) && optional(x.class, isNonNegInt);
+    case 'dispose':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** The renderer's messages are the panel's (same fields, same checks) for one output. */
+const RENDERER_MESSAGE_TYPES = new Set(['progress', 'result', 'overlay', 'curves', 'error']);
+
+export function isHostToRenderer(x: unknown): x is HostToRenderer {
+  return isRec(x) && isOutputId(x.output) && RENDERER_MESSAGE_TYPES.has(x.type as string) && isHostToWebview(x);
 }

@@ -25,6 +25,12 @@ export interface ViewHost {
    * could not be made). Absent where saving is not supported.
    */
   savePlot?(name: string, format: ImageFormat, dataUrl: Promise<string>): void;
+  /**
+   * Open a pair in the results panel: the prediction at `path` (the absolute path of an entry of
+   * the comparison the surface showed) against the comparison's ground truth. Absent where nothing
+   * can open files (a saved notebook): no "open" buttons, and clicking a plot point does nothing.
+   */
+  openPair?(path: string): void;
   /** Report a script error (a failed redraw after a control was used, …). */
   log(level: 'error' | 'warn' | 'info', message: string): void;
 }

@@ -9,6 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeDemoNotebook } from '../../test/fixtures/demoNotebook.js';
 import { writeDemoWorkspace } from '../../test/fixtures/demoWorkspace.js';
 import { E2E_DIR, ROOT, VSIX, freePort, makeProfile, startCodeServer } from '../../test/e2e/codeServer.js';
 
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
 
   step('write the sample workspace');
   const workspace = writeDemoWorkspace(join(E2E_DIR, 'demo', 'workspace'));
+  await writeDemoNotebook(workspace);
   console.log(workspace);
 
   step('install the .vsix into a fresh code-server profile');

@@ -16,6 +16,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
+import { DEMO_NOTEBOOK, writeDemoNotebook } from '../fixtures/demoNotebook.js';
+import { EPOCHS } from '../fixtures/comparison.js';
 import { DEMO_PAIRS, writeDemoWorkspace } from '../fixtures/demoWorkspace.js';
 import { E2E_DIR, ROOT, checkInstalled, makeProfile, startCodeServer, type RunningCodeServer } from './codeServer.js';
 
@@ -144,25 +146,28 @@ async function select(rels: string[], modifier: 'Control' | 'Shift' = 'Control')
 }
 
 /**
- * Right-click a row → "Evaluate Mask Pair" (the explorer's context menu). VS Code's menus ignore
- * a mouse-up that comes too soon after they open, so hover first, then click, and check that the
- * menu closed; one more try if the command did not start.
+ * Right-click a row → `label` in the explorer's context menu. VS Code's menus ignore a mouse-up
+ * that comes too soon after they open, so hover first, then click; Enter if the menu stayed open.
+ */
+async function contextMenu(rel: string, label: string): Promise<void> {
+  await (await row(rel)).click({ button: 'right' });
+  const item = page.locator('.context-view .action-item', { hasText: label }).first();
+  await item.waitFor({ timeout: 15_000 });
+  await item.hover();
+  await page.waitForTimeout(300);
+  await item.click();
+  const closed = await page.locator('.context-view .monaco-menu').first().waitFor({ state: 'detached', timeout: 3_000 }).then(() => true, () => false);
+  if (!closed) await page.keyboard.press('Enter');
+}
+
+/**
+ * Right-click a row → "Evaluate Mask Pair", checking that the command started (a progress
+ * notification, a new or active panel tab); one more try if it did not.
  */
 async function evaluateFromContextMenu(rel: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     const tabsBefore = await page.locator('.tabs-container .tab', { hasText: 'SegScope' }).count();
-    await (await row(rel)).click({ button: 'right' });
-    const item = page.locator('.context-view .action-item', { hasText: 'Evaluate Mask Pair' }).first();
-    await item.waitFor({ timeout: 15_000 });
-    await item.hover();
-    await page.waitForTimeout(300);
-    await item.click();
-    const closed = await page
-      .locator('.context-view .monaco-menu')
-      .first()
-      .waitFor({ state: 'detached', timeout: 3_000 })
-      .then(() => true, () => false);
-    if (!closed) await page.keyboard.press('Enter');
+    await contextMenu(rel, 'Evaluate Mask Pair');
     // the command started: a progress notification, a new panel tab, or (a pair that has a panel) its tab is active
     const started = await Promise.race([
       page.locator('.notifications-toasts .notification-toast', { hasText: 'SegScope' }).first().waitFor({ timeout: 10_000 }).then(() => true),
@@ -283,6 +288,64 @@ async function runCommand(title: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
+// ---------------------------------------------------------------------------------------------
+// The Loss Comparison view and the notebook outputs
+// ---------------------------------------------------------------------------------------------
+
+type CompareJson = { predictions: { path: string; step: number | null; result: Json }[] };
+
+/** `segscope compare GT PRED… --json` with the default options. */
+function cliCompare(gt: string, preds: string[]): CompareJson {
+  const r = spawnSync(process.execPath, [CLI, 'compare', gt, ...preds, '--json'], { encoding: 'utf8', timeout: 180_000 });
+  assert.equal(r.status, 0, `the CLI failed on compare: ${r.stderr}`);
+  return JSON.parse(r.stdout) as CompareJson;
+}
+
+/** The comparison view's frame once it has drawn a comparison of `count` predictions. */
+async function comparisonFrame(count: number, timeoutMs = 180_000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const frame of page.frames()) {
+      const hit = await frame
+        .evaluate((n: number) =>
+          document.body?.dataset.view === 'comparison' &&
+          document.body.dataset.rendered === 'true' &&
+          document.querySelectorAll('td[data-scope="comparison"][data-measure="dice"]').length === n &&
+          !document.querySelector('li[data-entry][data-status="queued"], li[data-entry][data-status="running"]'), count)
+        .catch(() => false);
+      if (hit) return frame;
+    }
+    if (Date.now() > deadline) throw new Error(`no comparison view showing ${count} predictions within ${timeoutMs} ms`);
+    await page.waitForTimeout(250);
+  }
+}
+
+/** The value cells of one measure in the comparison view, by prediction index: display text and full precision. */
+function comparisonCells(frame: Frame, measure: string): Promise<{ text: string; value: number; best: boolean }[]> {
+  return frame.evaluate((m: string) =>
+    Array.from(document.querySelectorAll<HTMLElement>(`td[data-scope="comparison"][data-measure="${m}"]`))
+      .sort((a, b) => Number(a.dataset.prediction) - Number(b.dataset.prediction))
+      .map((td) => ({ text: (td.textContent ?? '').replace(/[★\s]/g, ''), value: Number(td.dataset.loss), best: td.dataset.best === 'true' })), measure);
+}
+
+/** The notebook renderer's frame once `count` SegScope outputs are in a final state. */
+async function notebookFrame(count: number, timeoutMs = 180_000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const frame of page.frames()) {
+      const hit = await frame
+        .evaluate((n: number) => {
+          const outs = Array.from(document.querySelectorAll<HTMLElement>('[data-segscope-output]'));
+          return outs.length === n && outs.every((o) => ['rendered', 'error', 'invalid'].includes(o.dataset.state ?? ''));
+        }, count)
+        .catch(() => false);
+      if (hit) return frame;
+    }
+    if (Date.now() > deadline) throw new Error(`no notebook renderer frame with ${count} finished SegScope outputs within ${timeoutMs} ms`);
+    await page.waitForTimeout(250);
+  }
+}
+
 describe('SegScope in code-server (VS Code 1.139, Chromium)', { timeout: 15 * 60_000 }, () => {
   before(async () => {
     const missing = checkInstalled();
@@ -290,6 +353,10 @@ describe('SegScope in code-server (VS Code 1.139, Chromium)', { timeout: 15 * 60
     rmSync(SHOTS, { recursive: true, force: true });
     mkdirSync(SHOTS, { recursive: true });
     workspace = writeDemoWorkspace(join(WORK, 'workspace'));
+    await writeDemoNotebook(workspace);
+    // the file a notebook output names outside the workspace (it must be refused, not read)
+    mkdirSync(join(WORK, 'outside'), { recursive: true });
+    writeFileSync(join(WORK, 'outside', 'secret_gt.png'), readFileSync(join(workspace, 'comparison', 'gt.png')));
     const profile = makeProfile(join(WORK, 'profile'));
     server = await startCodeServer(profile, workspace);
     // playwright-core lives in .e2e/ (installed with code-server, not a dependency of the package)
@@ -462,6 +529,109 @@ describe('SegScope in code-server (VS Code 1.139, Chromium)', { timeout: 15 * 60
       const multi = await panelFrame('pred/scene.png', 'gt/scene.png', 120_000);
       await shot('restored-background-panel');
       await assertPanelMatchesCli(multi, m.pred, m.gt);
+      await closeEditors();
+    }));
+  test('Loss Comparison: the ground truth and three predictions from the explorer; the values equal segscope compare; the disagreement shows', () =>
+    scenario('comparison', async () => {
+      await closeEditors();
+      await runCommand('View: Show Explorer');
+      await reveal('comparison/gt.png');
+      await select(['comparison/gt.png']);
+      await contextMenu('comparison/gt.png', 'Set as Comparison Ground Truth');
+      const trio = ['comparison/model_a.png', 'comparison/model_b.png', 'comparison/model_c.png'];
+      await select(trio, 'Control');
+      await contextMenu(trio[0]!, 'Add to Loss Comparison');
+      const frame = await comparisonFrame(3);
+      await shot('comparison-trio');
+      const expected = cliCompare(join(workspace, 'comparison', 'gt.png'), trio.map((t) => join(workspace, t)));
+      for (const measure of ['dice', 'hd95']) {
+        const cells = await comparisonCells(frame, measure);
+        assert.equal(cells.length, 3);
+        expected.predictions.forEach((p, i) => {
+          const want = num(p.result.losses[measure]);
+          assert.equal(cells[i]!.text, fixed4(want), `${measure} of ${trio[i]} as shown vs the CLI (${want})`);
+          assert.ok(Math.abs(cells[i]!.value - want) < 5e-5, `${measure} of ${trio[i]}: ${cells[i]!.value} vs ${want}`);
+        });
+      }
+      // the constructed trio: model_a has the better Dice and the worse HD95 than model_b
+      assert.equal((await comparisonCells(frame, 'dice'))[0]!.best, true, 'model_a has the best Dice');
+      assert.equal((await comparisonCells(frame, 'hd95'))[0]!.best, false, 'model_a has not the best HD95');
+      const disagreements = await frame.evaluate(() => Array.from(document.querySelectorAll('ul[data-part="disagreement-list"] > li')).map((li) => li.textContent ?? ''));
+      assert.ok(disagreements.some((d: string) => /model_a beats model_b on .*\bdice\b.*; model_b beats model_a on .*\bhd95\b/.test(d)), disagreements.join('\n'));
+      // the disagreement comes first in the view
+      const first = await frame.evaluate(() => document.querySelector('[data-part="content"] [data-component]')?.getAttribute('data-component'));
+      assert.equal(first, 'comparison-disagreements');
+    }));
+
+  test('Loss Comparison: a folder of five epochs draws five points per loss; a click on a point opens that pair', () =>
+    scenario('comparison-epochs', async () => {
+      await runCommand('View: Show Explorer');
+      await reveal('comparison/epochs/epoch_1.png');
+      await select(['comparison/epochs']);
+      await contextMenu('comparison/epochs', 'Add to Loss Comparison');
+      const frame = await comparisonFrame(3 + EPOCHS.length);
+      const traces = await frame.evaluate(() => {
+        const plot = document.querySelector('[data-component="comparison-checkpoints"] [data-part="plot"]') as (HTMLElement & { data?: { x: number[]; uid?: string }[] }) | null;
+        return (plot?.data ?? []).map((t) => ({ uid: t.uid, x: [...t.x] }));
+      });
+      assert.ok(traces.length >= 2, `one line per loss (${traces.length})`);
+      for (const t of traces) assert.deepEqual(t.x, EPOCHS, `${t.uid}: five points, in natural order`);
+      await frame.evaluate(() => document.querySelector('[data-component="comparison-checkpoints"]')?.scrollIntoView());
+      await shot('comparison-epochs');
+      // a click on a point opens the results panel on that prediction and the ground truth
+      const point = frame.locator('[data-component="comparison-checkpoints"] .scatterlayer .trace .points path').first();
+      await point.click({ force: true });
+      const opened = await Promise.any(EPOCHS.map((e) => panelFrame(`epoch_${e}.png`, 'comparison/gt.png', 60_000)));
+      await shot('comparison-opened-pair');
+      assert.ok(opened);
+    }));
+
+  test('Loss Comparison: the table survives a window reload', () =>
+    scenario('comparison-reload', async () => {
+      const before = await comparisonCells(await comparisonFrame(3 + EPOCHS.length), 'dice');
+      await closeEditors();
+      await runCommand('Developer: Reload Window');
+      await page.waitForTimeout(2_000);
+      await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+      await runCommand('Focus on Loss Comparison View');
+      const after = await comparisonCells(await comparisonFrame(3 + EPOCHS.length, 120_000), 'dice');
+      assert.deepEqual(after.map((c) => c.value), before.map((c) => c.value));
+      await shot('comparison-after-reload');
+    }));
+
+  test('a saved notebook renders its SegScope outputs with no kernel: report, masks, files, and a refused path', () =>
+    scenario('notebook', async () => {
+      await closeEditors();
+      await runCommand('Go to File...').catch(() => undefined);
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ timeout: 10_000 });
+      await input.fill(DEMO_NOTEBOOK);
+      await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'segscope-demo.ipynb' }).first().waitFor({ timeout: 15_000 });
+      await page.keyboard.press('Enter');
+      const frame = await notebookFrame(4);
+      await shot('notebook');
+      // VS Code places output containers absolutely: the cells' order is the outputs' order on the page
+      const outputs = await frame.evaluate(() =>
+        Array.from(document.querySelectorAll<HTMLElement>('[data-segscope-output]')).sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top).map((o) => ({
+          kind: o.dataset.kind,
+          state: o.dataset.state,
+          dice: o.querySelector<HTMLElement>('[data-scope="loss"][data-id="dice"]')?.dataset.loss ?? null,
+          error: o.querySelector('[data-part="error"]')?.textContent ?? '',
+        })));
+      assert.deepEqual(outputs.map((o: { kind?: string }) => o.kind), ['report', 'masks', 'files', 'files'], JSON.stringify(outputs));
+      const b = DEMO_PAIRS.find((x) => x.name === 'binary2d')!;
+      const v = DEMO_PAIRS.find((x) => x.name === 'volume3d')!;
+      const expect = [
+        num(cliJson(join(workspace, b.pred), join(workspace, b.gt), ['--backend', 'reference']).losses.dice),
+        num(cliJson(join(workspace, 'comparison', 'model_b.png'), join(workspace, 'comparison', 'gt.png')).losses.dice),
+        num(cliJson(join(workspace, v.pred), join(workspace, v.gt)).losses.dice),
+      ];
+      expect.forEach((want, i) => {
+        assert.equal(outputs[i]!.state, 'rendered', `output ${i}: ${outputs[i]!.error}`);
+        assert.ok(Math.abs(Number(outputs[i]!.dice) - want) < 5e-5, `output ${i} (${outputs[i]!.kind}): Dice ${outputs[i]!.dice} vs the CLI ${want}`);
+      });
+      assert.equal(outputs[3]!.state, 'error');
+      assert.match(outputs[3]!.error, /outside\/secret_gt\.png: refused, it is outside the workspace folders/);
       await closeEditors();
     }));
 });

@@ -4,9 +4,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import {
-  comparisonCsv, comparisonDocument, describeDisagreement, disagreements, measureHigherIsBetter, naturalCompare, rank, stepOf,
-} from '../../engine/compare.js';
+import { comparisonCsv, comparisonDocument, disagreements, naturalCompare, rank, stepOf } from '../../engine/compare.js';
+import { describeDisagreement, measureHigherIsBetter } from '../../protocol/comparison.js';
 import { compareFiles } from '../../engine/compareFiles.js';
 import { evaluateFiles } from '../../engine/session.js';
 import { presentResult } from '../../engine/present.js';

@@ -73,6 +73,7 @@ function startPanel(vscode: VsCodeApi, root: HTMLElement): void {
 
   const pairEl = h('div', { class: 'pair', id: 'pair', 'aria-live': 'polite' });
   const swap = h('button', { type: 'button', id: 'swap', class: 'secondary', disabled: true, title: 'Swap prediction and ground truth and evaluate again' }, '⇄ Swap prediction / ground truth');
+  const addToComparison = h('button', { type: 'button', id: 'add-to-comparison', class: 'secondary', disabled: true, title: 'Add this prediction to the side panel\'s Loss Comparison, against this ground truth' }, '+ Add to comparison');
   const copyButtons = (['json', 'csv', 'markdown'] as ExportFormat[]).map((format) =>
     h('button', { type: 'button', class: 'secondary', 'data-copy': format }, format === 'markdown' ? 'Markdown' : format.toUpperCase()),
   );
@@ -84,7 +85,7 @@ function startPanel(vscode: VsCodeApi, root: HTMLElement): void {
       'header',
       { class: 'toolbar', role: 'toolbar', 'aria-label': 'Results' },
       pairEl,
-      h('div', { class: 'actions' }, swap, h('span', { class: 'sep', 'aria-hidden': 'true' }), h('span', { class: 'muted label' }, 'Copy results'), ...copyButtons),
+      h('div', { class: 'actions' }, swap, addToComparison, h('span', { class: 'sep', 'aria-hidden': 'true' }), h('span', { class: 'muted label' }, 'Copy results'), ...copyButtons),
     ),
     status,
     errorBox,
@@ -125,6 +126,7 @@ function startPanel(vscode: VsCodeApi, root: HTMLElement): void {
   };
 
   const setCopyEnabled = (on: boolean) => {
+    addToComparison.disabled = !on;
     for (const b of copyButtons) b.disabled = !on;
     for (const b of Array.from(content.querySelectorAll<HTMLButtonElement>('.plot-tools button'))) b.disabled = !on;
   };
@@ -283,6 +285,11 @@ function startPanel(vscode: VsCodeApi, root: HTMLElement): void {
     markRendered(false);
     setStatus('Swapping prediction and ground truth…', true);
     post({ type: 'swap' });
+  });
+
+  addToComparison.addEventListener('click', () => {
+    post({ type: 'addToComparison' });
+    setStatus('Added to the Loss Comparison.');
   });
 
   for (const b of copyButtons) {
