@@ -21,6 +21,7 @@ const surfaces = [
   // the results panel page
   ['webview/entries/panel.ts', 'panel', 'iife'],
   ['webview/entries/comparison.ts', 'comparison', 'iife'],
+  ['webview/entries/folders.ts', 'folders', 'iife'],
   ['webview/entries/notebook.ts', 'notebook', 'esm'],
 ];
 

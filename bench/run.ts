@@ -180,14 +180,13 @@ async function childMain(specPath: string): Promise<void> {
     try {
       mem.start();
       const t0 = performance.now();
-      const res = await evaluateFolders(w.predDir, w.gtDir, options, { workers: w.workers });
+      const res = await evaluateFolders(w.predDir, w.gtDir, options, { script: join(ROOT, 'dist', 'engineWorker.js'), workers: w.workers });
       const wallMs = performance.now() - t0;
-      const failed = res.pairs.filter((p) => p.error);
       const r: MeasureResult = {
         id: m.id, mode: `engine/folders.ts evaluateFolders, ${res.workers} worker threads`, wallMs, pairs: names.length, pairsDone: names.length,
-        backend: res.pairs.find((p) => p.result)?.result?.backend, ...mem.stop(),
+        backend: res.backends[0], ...mem.stop(),
       };
-      if (failed.length) r.error = `${failed.length} pairs failed: ${failed[0].error}`;
+      if (res.failed) r.error = `${res.failed} pairs failed: ${res.aggregate.failures[0]?.error}`;
       out.results.push(r);
     } catch (e) {
       out.results.push({ id: m.id, error: String((e as Error).message ?? e).slice(0, 300) });
@@ -1208,7 +1207,10 @@ async function main(): Promise<void> {
     }
     const runtimeS = (Date.now() - t0) / 1000;
     const info = machineInfo(pyInfo, loadAtStart);
-    const md = report(workloads, impls, results, unavailable, info, cfg, runtimeS, autoBackend);
+    const { runComparisonBench, comparisonMarkdown } = await import('./comparison.js');
+    const cmp = await runComparisonBench(dir, cfg.quick);
+    console.log(`  comparison: compare ${fmtMs(cmp.compareMs)} vs ${cmp.predictions} separate evaluate runs ${fmtMs(cmp.separateMs)} (${(cmp.compareMs / cmp.separateMs).toFixed(2)}x)`);
+    const md = `${report(workloads, impls, results, unavailable, info, cfg, runtimeS, autoBackend)}\n${comparisonMarkdown(cmp).join('\n')}`;
     const outPath = args.out ?? (cfg.quick || args.only || args.backends ? join(HERE, 'out', cfg.quick ? 'BENCHMARKS.quick.md' : 'BENCHMARKS.partial.md') : join(ROOT, 'BENCHMARKS.md'));
     mkdirSync(dirname(outPath), { recursive: true });
     writeFileSync(outPath, md);

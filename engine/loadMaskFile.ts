@@ -2,14 +2,29 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { decodeMask, formatFromPath, unknownFormat, type DecodeOptions } from '../formats/decode.js';
-import { MaskInputError, type DecodedMask } from '../formats/types.js';
+import {
+  checkMaxFileBytes,
+  decodedBytesFor,
+  DEFAULT_MAX_FILE_MB,
+  effectiveFileBytes,
+  humanBytes,
+  inputBoundaryError,
+  MaskInputError,
+  MiB,
+  RAISE_FILE_LIMIT,
+  type DecodedMask,
+} from '../formats/types.js';
 
 export interface LoadOptions extends DecodeOptions {
-  /** Largest file accepted, checked before reading (default 2 GiB). */
+  /**
+   * Largest file accepted, in bytes, checked before reading (default DEFAULT_MAX_BYTES, 2 GiB; 0: no
+   * limit). The same number bounds what a compressed file may inflate to, unless `maxDecodedBytes`
+   * says otherwise (formats/limits.ts).
+   */
   maxBytes?: number;
 }
 
-export const DEFAULT_MAX_BYTES = 2 * 1024 ** 3;
+export const DEFAULT_MAX_BYTES = DEFAULT_MAX_FILE_MB * MiB;
 
 function fsProblem(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
@@ -28,19 +43,11 @@ function fsProblem(e: unknown): string {
   }
 }
 
-function humanBytes(n: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let u = 0;
-  while (n >= 1024 && u < units.length - 1) {
-    n /= 1024;
-    u++;
-  }
-  return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
-}
-
 /** Reads and decodes a mask file (.png, .npy, .nii, .nii.gz). Every failure is a MaskInputError. */
 export async function loadMaskFile(path: string, opts: LoadOptions = {}): Promise<DecodedMask> {
-  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  const limitProblem = opts.maxBytes === undefined ? null : checkMaxFileBytes(opts.maxBytes);
+  if (limitProblem) throw new MaskInputError('', limitProblem);
+  const maxBytes = effectiveFileBytes(opts.maxBytes);
   if (!formatFromPath(path)) throw unknownFormat(path);
   let st: Stats;
   try {
@@ -52,7 +59,7 @@ export async function loadMaskFile(path: string, opts: LoadOptions = {}): Promis
   if (!st.isFile()) throw new MaskInputError(path, 'not a regular file');
   const size = st.size;
   if (size > maxBytes) {
-    throw new MaskInputError(path, `the file is ${humanBytes(size)}, over the limit of ${humanBytes(maxBytes)}`);
+    throw new MaskInputError(path, `the file is ${humanBytes(size)}, over the limit of ${humanBytes(maxBytes)}; ${RAISE_FILE_LIMIT}`);
   }
   let bytes: Uint8Array;
   try {
@@ -64,5 +71,11 @@ export async function loadMaskFile(path: string, opts: LoadOptions = {}): Promis
     }
     throw new MaskInputError(path, fsProblem(e));
   }
-  return decodeMask(bytes, path, opts);
+  const maxDecodedBytes = opts.maxDecodedBytes ?? decodedBytesFor(opts.maxBytes);
+  try {
+    return decodeMask(bytes, path, { ...opts, maxDecodedBytes });
+  } catch (e) {
+    // the decode boundary: an allocation failure is an input error naming the file, anything else a named internal error
+    throw inputBoundaryError(path, e, 'decode');
+  }
 }

@@ -15,8 +15,15 @@ import type { EvaluateOptions, EvaluationResult } from '../kernels/types.js';
 import { loadMaskFile, type LoadOptions } from './loadMaskFile.js';
 
 export interface EvaluateFilesOptions extends EvaluateOptions {
-  /** Largest mask file to open, in bytes (checked before reading). */
+  /**
+   * Largest mask file to open, in bytes, checked before reading; it also bounds what a compressed
+   * file may inflate to. undefined: the default (2 GiB); 0: no limit (formats/limits.ts).
+   */
   maxFileBytes?: number;
+  /** Largest class count a pair may need (max label + 1, channels, --classes); default 1024 (formats/limits.ts). */
+  maxClasses?: number;
+  /** Largest element count of one decoded array; default 512 Mi (formats/limits.ts). */
+  maxElements?: number;
   /** RGB PNG colour map: '#rrggbb' -> class index. */
   colourMap?: Record<string, number>;
 }
@@ -25,7 +32,7 @@ export interface EvaluateFilesOptions extends EvaluateOptions {
 export type MaskLoader = (path: string, options: LoadOptions) => Promise<DecodedMask>;
 
 export function loadOptionsOf(options: EvaluateFilesOptions): LoadOptions {
-  return { maxBytes: options.maxFileBytes, colourMap: options.colourMap };
+  return { maxBytes: options.maxFileBytes, colourMap: options.colourMap, ...(options.maxElements !== undefined ? { maxVoxels: options.maxElements } : {}) };
 }
 
 export class EvaluationSession {
@@ -49,7 +56,7 @@ export class EvaluationSession {
     const [pred, gt] = await Promise.all([load(predPath, loadOptions), load(gtPath, loadOptions)]);
     if (pred.format === 'nifti' && gt.format === 'nifti') checkNiftiGeometry(pred, gt);
     const t1 = performance.now();
-    const prepared = preparePair(pred, gt, options, contextOf(predPath, gtPath, pred, gt));
+    const prepared = preparePair(pred, gt, options, { ...contextOf(predPath, gtPath, pred, gt), maxClasses: options.maxClasses });
     const t2 = performance.now();
     const warnings = [...(pred.warnings ?? []), ...(gt.warnings ?? [])];
     return new EvaluationSession(predPath, gtPath, options, prepared, warnings, { load: t1 - t0, prepare: t2 - t1 });

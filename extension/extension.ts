@@ -10,6 +10,8 @@ import { WorkerPool } from '../engine/pool.js';
 import type { EngineStats } from '../engine/workerMessages.js';
 import { ComparisonModel, ComparisonViewProvider, type ComparisonSnapshot } from './comparison.js';
 import { addPairToComparison, registerComparison } from './comparisonCommands.js';
+import { registerE2eHooks } from './e2eHooks.js';
+import { registerFolderPanel } from './folderPanel.js';
 import { registerNotebookRenderer } from './notebookRenderer.js';
 import { PanelManager, VIEW_TYPE, type PanelSnapshot } from './panel.js';
 import { resolvePair, selectedFiles } from './pairCommand.js';
@@ -44,7 +46,8 @@ export function activate(context: vscode.ExtensionContext): SegscopeApi {
     await panels.open(pred, gt);
   });
   manager = panels;
-  context.subscriptions.push(log, panels, comparison, ...registerComparison(comparison, comparisonView, log), registerNotebookRenderer(engine, log));
+  context.subscriptions.push(registerFolderPanel(panels));
+  context.subscriptions.push(log, panels, comparison, ...registerComparison(comparison, comparisonView, log), registerNotebookRenderer(engine, log), ...registerE2eHooks(engine));
   // a restored comparison with predictions still to evaluate (the window was reloaded mid-run)
   comparison.start();
 

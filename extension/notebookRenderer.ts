@@ -4,8 +4,7 @@
  * result, the overlay of any class/slice and the curves. Every message is validated on arrival; a
  * files output may only name files inside the workspace folders.
  */
-import { realpath } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { EngineCancelled, type PooledSession, type WorkerPool } from '../engine/pool.js';
 import type { EvaluateFilesOptions } from '../engine/session.js';
@@ -14,6 +13,7 @@ import type { HostToRenderer, RendererToHost } from '../protocol/messages.js';
 import { isRendererToHost } from '../protocol/validate.js';
 import { readClassNames, readSettings } from './config.js';
 import { settingsToOptions, type SegscopeSettings } from './settings.js';
+import { resolveInside } from './workspacePaths.js';
 
 export const RENDERER_ID = 'segscope.renderer';
 
@@ -38,30 +38,6 @@ function outputOptions(scope: vscode.Uri, own: Record<string, unknown> | undefin
   return options;
 }
 
-const within = (root: string, path: string) => {
-  const rel = relative(root, path);
-  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
-};
-
-/**
- * The absolute path of a files output's path (relative to the notebook's folder, or absolute) if it
- * lies inside a workspace folder, before and after links are resolved; else why it is refused.
- */
-async function insideWorkspace(path: string, notebook: vscode.Uri): Promise<{ path: string } | { refused: string }> {
-  const abs = isAbsolute(path) ? path : resolve(dirname(notebook.fsPath), path);
-  const roots = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
-  const outside = { refused: `${path}: refused, it is outside the workspace folders (a notebook output may only open files of the workspace)` };
-  if (!roots.some((root) => within(root, abs))) return outside;
-  let real: string;
-  try {
-    real = await realpath(abs);
-  } catch {
-    return { refused: `${path}: file not found (looked for ${abs})` };
-  }
-  const realRoots = await Promise.all(roots.map((root) => realpath(root).catch(() => root)));
-  return realRoots.some((root) => within(root, real)) ? { path: real } : outside;
-}
-
 export function registerNotebookRenderer(engine: () => WorkerPool, log: vscode.OutputChannel): vscode.Disposable {
   const messaging = vscode.notebooks.createRendererMessaging(RENDERER_ID);
   const live = new Map<string, LiveOutput>();
@@ -81,7 +57,8 @@ export function registerNotebookRenderer(engine: () => WorkerPool, log: vscode.O
     let session: PooledSession;
     let names: { pred: string; gt: string };
     if (m.kind === 'files') {
-      const [pred, gt] = await Promise.all([insideWorkspace(m.payload.pred, notebook), insideWorkspace(m.payload.gt, notebook)]);
+      const roots = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+      const [pred, gt] = [m.payload.pred, m.payload.gt].map((p) => resolveInside(p, roots, dirname(notebook.fsPath)));
       const refused = 'refused' in pred ? pred.refused : 'refused' in gt ? gt.refused : undefined;
       if (!('path' in pred) || !('path' in gt)) throw new Error(refused);
       session = engine().openSession(pred.path, gt.path, outputOptions(vscode.Uri.file(gt.path), m.payload.options));

@@ -10,6 +10,7 @@ import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { EngineCancelled, EngineError, type PooledSession, type WorkerPool } from '../engine/pool.js';
 import type { OverlayRequest } from '../kernels/overlay.js';
+import { formatCsv, formatJson, formatMarkdown } from '../protocol/format.js';
 import type { EvaluationJson, HostToWebview, PairInfo, PanelDetails, SliceAxis, WebviewToHost } from '../protocol/messages.js';
 import { isHostToWebview, isWebviewToHost } from '../protocol/validate.js';
 import { readClassNames, readEvaluateOptions } from './config.js';
@@ -18,6 +19,9 @@ import { savePlot } from './savePlot.js';
 import { renderWebviewHtml } from './webviewHtml.js';
 
 export const VIEW_TYPE = 'segscope.results';
+
+/** Copies closer together than this are dropped: a click, not a message loop, puts text on the clipboard. */
+const COPY_INTERVAL_MS = 300;
 
 /** What a test (or the API) can see of a panel. */
 export interface PanelSnapshot {
@@ -87,6 +91,13 @@ export class PanelManager implements vscode.Disposable {
     const title = webviewPanel.title;
     webviewPanel.webview.options = { enableScripts: true, localResourceRoots: [this.distUri] };
     const pair = await resolveRestoredPair(state, title, this.context.workspaceState);
+    if (pair && 'refused' in pair) {
+      const panel = new ResultsPanel(this, webviewPanel, '', '', true);
+      panel.panel.title = title || 'SegScope';
+      panel.fail(undefined, `This panel was not restored: its saved state names a file SegScope may not open (${pair.refused}). Run "Evaluate Mask Pair" again.`);
+      this.log.appendLine(`did not restore the panel "${title}": ${pair.refused}`);
+      return;
+    }
     if (!pair) {
       const panel = new ResultsPanel(this, webviewPanel, '', '', true);
       panel.panel.title = title || 'SegScope';
@@ -160,6 +171,7 @@ export class ResultsPanel {
   shown?: { result: EvaluationJson; details: PanelDetails };
   error?: { file?: string; message: string };
   rendered = 0;
+  private lastCopy = 0;
   private generation = 0;
   private cancel?: vscode.CancellationTokenSource;
   private session?: PooledSession;
@@ -383,15 +395,22 @@ export class ResultsPanel {
       case 'slice':
         await this.slice(m.axis, m.index, m.class);
         return;
-      case 'copy':
+      case 'copy': {
+        // the text is the host's own formatting of what it sent, once per click at most
+        const now = Date.now();
+        if (!this.shown || now - this.lastCopy < COPY_INTERVAL_MS) return;
+        this.lastCopy = now;
+        const { result, details } = this.shown;
+        const text = m.format === 'json' ? formatJson(result) : m.format === 'csv' ? formatCsv(result, details.classNames) : formatMarkdown(result, details.classNames);
         try {
-          await vscode.env.clipboard.writeText(m.text);
+          await vscode.env.clipboard.writeText(text);
           this.post({ type: 'exported', what: 'copy', format: m.format, ok: true });
           void vscode.window.setStatusBarMessage(`SegScope: results copied as ${m.format}`, 3000);
         } catch (e) {
           this.post({ type: 'exported', what: 'copy', format: m.format, ok: false, message: (e as Error).message });
         }
         return;
+      }
       case 'savePlot':
         this.post(await savePlot(m.name, m.format, m.dataUrl, this.pred));
         return;

@@ -1,12 +1,13 @@
 /**
  * Which pair a results panel showed, after a window reload: the pairs this workspace remembers (by
- * the paths the panel displayed, and by panel title), the webview's saved state, or a workspace
- * search for the file names in the title.
+ * the paths the panel displayed, and by panel title), the webview's saved state (only files inside
+ * the workspace folders: extension/workspacePaths.ts), or a workspace search for the file names in
+ * the title.
  */
 import { existsSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { PanelState } from '../protocol/messages.js';
+import { pairFromSavedState } from './workspacePaths.js';
 
 type Known = Record<string, { pred: string; gt: string }>;
 const PAIRS_KEY = 'segscope.pairs';
@@ -38,19 +39,6 @@ export function rememberPair(state: vscode.Memento, shown: { pred: string; gt: s
   void state.update(TITLES_KEY, trimmed(titles));
 }
 
-/** A workspace-relative (or absolute) path back to an absolute one, when the file exists. */
-function resolveDisplayed(p: string): string | undefined {
-  if (isAbsolute(p)) return existsSync(p) ? p : undefined;
-  const folders = vscode.workspace.workspaceFolders ?? [];
-  for (const f of folders) {
-    // multi-root relative paths start with the folder's name
-    const rel = folders.length > 1 && p.startsWith(`${f.name}/`) ? p.slice(f.name.length + 1) : p;
-    const abs = join(f.uri.fsPath, rel);
-    if (existsSync(abs)) return abs;
-  }
-  return undefined;
-}
-
 /** The one workspace file whose path ends with `tail` ("liver_gt.nii.gz" or "gt/scene.png"). */
 async function findUnique(tail: string): Promise<string | undefined> {
   if (!tail || /[*?{}[\]]/.test(tail)) return undefined;
@@ -67,15 +55,16 @@ export async function resolveRestoredPair(
   state: unknown,
   title: string,
   memory: vscode.Memento,
-): Promise<{ pred: string; gt: string; from: string } | undefined> {
+): Promise<{ pred: string; gt: string; from: string } | { refused: string } | undefined> {
   const pair = (state as PanelState | undefined)?.pair;
   const ok = (x: { pred: string; gt: string } | undefined) => x !== undefined && existsSync(x.pred) && existsSync(x.gt);
   if (pair && typeof pair.pred === 'string' && typeof pair.gt === 'string') {
+    // what this workspace remembers was written by the host; the webview's own state only names files inside the workspace
     const remembered = memory.get<Known>(PAIRS_KEY, {})[`${pair.pred}\u0000${pair.gt}`];
     if (ok(remembered)) return { ...remembered!, from: 'the panel state' };
-    const pred = resolveDisplayed(pair.pred);
-    const gt = resolveDisplayed(pair.gt);
-    if (pred && gt) return { pred, gt, from: 'the panel state' };
+    const saved = pairFromSavedState(state, (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath));
+    if (saved && 'refused' in saved) return saved;
+    if (saved) return { ...saved, from: 'the panel state' };
   }
   const byTitle = memory.get<Known>(TITLES_KEY, {})[title];
   if (ok(byTitle)) return { ...byTitle!, from: 'the panel title' };

@@ -9,6 +9,14 @@
 import type { EvaluateFilesOptions } from '../engine/session.js';
 import { checkNumericParam, DEFAULT_IGNORE_INDEX, FOCAL_ALPHA, NUMERIC_PARAMS, type NumericParam } from '../kernels/registry.js';
 import { BACKENDS, LOSS_IDS, type BackendRequest, type LossId } from '../kernels/types.js';
+import {
+  checkMaxClasses,
+  checkMaxFileMb,
+  DEFAULT_EXTENSION_MAX_FILE_MB,
+  DEFAULT_MAX_CLASSES,
+  fileBytesFromMb,
+  MAX_CLASSES_CEILING,
+} from '../formats/limits.js';
 
 export type { EvaluateFilesOptions };
 
@@ -34,6 +42,7 @@ export interface SegscopeSettings {
   backend?: unknown;
   classNames?: unknown;
   maxFileSizeMB?: unknown;
+  maxClasses?: unknown;
 }
 
 /** The defaults, as package.json declares them (test/unit/registry.test.ts checks both against kernels/registry.ts). */
@@ -57,7 +66,8 @@ export const SETTING_DEFAULTS = {
   predScale: null as number | null,
   backend: 'auto' as BackendRequest,
   classNames: [] as string[] | Record<string, string>,
-  maxFileSizeMB: 512,
+  maxFileSizeMB: DEFAULT_EXTENSION_MAX_FILE_MB,
+  maxClasses: DEFAULT_MAX_CLASSES,
 } as const;
 
 export interface SettingsResult {
@@ -181,15 +191,20 @@ export function settingsToOptions(s: SegscopeSettings): SettingsResult {
     options.backend = SETTING_DEFAULTS.backend;
   }
 
-  // maxFileSizeMB: 0 → no limit
+  // maxFileSizeMB: the CLI's --max-file-mb, one meaning (formats/limits.ts): MiB > 0, 0 → no limit
   const mb = s.maxFileSizeMB;
-  if (mb === undefined || mb === null) options.maxFileBytes = SETTING_DEFAULTS.maxFileSizeMB * 1024 * 1024;
-  else if (isNum(mb) && mb > 0) options.maxFileBytes = Math.round(mb * 1024 * 1024);
-  else if (mb === 0) {
-    /* no limit */
-  } else {
+  if (mb === undefined || mb === null) options.maxFileBytes = fileBytesFromMb(SETTING_DEFAULTS.maxFileSizeMB);
+  else if (isNum(mb) && checkMaxFileMb(mb) === null) options.maxFileBytes = fileBytesFromMb(mb);
+  else {
     bad('maxFileSizeMB', mb, 'expected a number of megabytes > 0, or 0 for no limit');
-    options.maxFileBytes = SETTING_DEFAULTS.maxFileSizeMB * 1024 * 1024;
+    options.maxFileBytes = fileBytesFromMb(SETTING_DEFAULTS.maxFileSizeMB);
+  }
+
+  // maxClasses: the CLI's --max-classes; the default is left to the engine (the same number)
+  const mc = s.maxClasses;
+  if (mc !== undefined && mc !== null && mc !== DEFAULT_MAX_CLASSES) {
+    if (isNum(mc) && checkMaxClasses(mc) === null) options.maxClasses = mc;
+    else bad('maxClasses', mc, `expected an integer from 2 to ${MAX_CLASSES_CEILING}`);
   }
 
   return { options, problems };

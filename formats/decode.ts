@@ -4,13 +4,20 @@
  */
 import { baseName, maskExtension } from './extensions.js';
 import { MaskInputError, type DecodedMask, type MaskFormat } from './types.js';
-import { decodeNpy, isNpy, DEFAULT_MAX_ELEMENTS } from './npy.js';
+import { decodeNpy, isNpy } from './npy.js';
+import { quoteForMessage } from './quote.js';
+import { resolveDecodeLimits } from './limits.js';
 import { decodePng, isPng } from './png.js';
 import { decodeNifti, isGzip, sniffNifti } from './nifti.js';
 
 export interface DecodeOptions {
-  /** Largest element count a decoder will allocate (default 2^31 - 1). */
+  /** Largest element count a decoder will allocate (default DEFAULT_MAX_ELEMENTS, 512 Mi; formats/limits.ts). */
   maxVoxels?: number;
+  /**
+   * Largest decompressed size of PNG image data or a .nii.gz, in bytes, enforced while inflating
+   * (default: the default file size limit, 2 GiB; 0: no limit up to DECODED_BYTES_CEILING).
+   */
+  maxDecodedBytes?: number;
   /** RGB(A) PNG label maps: '#rrggbb' -> class index. */
   colourMap?: Record<string, number>;
 }
@@ -33,7 +40,7 @@ export function sniffFormat(bytes: Uint8Array): MaskFormat | undefined {
 
 export function unknownFormat(path: string): MaskInputError {
   const ext = /(\.[^.]+)$/.exec(baseName(path))?.[1];
-  return new MaskInputError(path, `unknown format ${ext ? `'${ext}'` : '(no extension)'} ${EXPECTED}`);
+  return new MaskInputError(path, `unknown format ${ext ? `'${quoteForMessage(ext, 20)}'` : '(no extension)'} ${EXPECTED}`);
 }
 
 const FORMAT_NAME: Record<MaskFormat, string> = { png: 'a PNG image', npy: 'a NumPy .npy array', nifti: 'NIfTI (or gzip) data' };
@@ -50,14 +57,14 @@ export function decodeMask(
   if (actual && actual !== format) {
     throw new MaskInputError(path, `the name says ${FORMAT_NAME[format]} but the content is ${FORMAT_NAME[actual]}; rename the file`);
   }
-  const maxElements = opts.maxVoxels ?? DEFAULT_MAX_ELEMENTS;
+  const limits = resolveDecodeLimits({ maxElements: opts.maxVoxels, maxDecodedBytes: opts.maxDecodedBytes });
   switch (format) {
     case 'png':
-      return decodePng(bytes, path, { maxElements, colourMap: opts.colourMap });
+      return decodePng(bytes, path, { ...limits, colourMap: opts.colourMap });
     case 'npy':
-      return decodeNpy(bytes, path, { maxElements });
+      return decodeNpy(bytes, path, limits);
     case 'nifti':
-      return decodeNifti(bytes, path, { maxElements });
+      return decodeNifti(bytes, path, limits);
   }
 }
 

@@ -1,3 +1,4 @@
+import { quotePath } from './quote.js';
 import { MaskInputError, type DecodedMask } from './types.js';
 
 export interface GeometryTolerance {
@@ -114,6 +115,6 @@ export function niftiGeometryDifferences(pred: DecodedMask, gt: DecodedMask, tol
 export function checkNiftiGeometry(pred: DecodedMask, gt: DecodedMask, tol?: GeometryTolerance): void {
   const diffs = niftiGeometryDifferences(pred, gt, tol);
   if (diffs.length > 0) {
-    throw new MaskInputError(pred.path, `does not share the voxel grid of ${gt.path}: ${diffs.join('; ')}`);
+    throw new MaskInputError(pred.path, `does not share the voxel grid of ${quotePath(gt.path)}: ${diffs.join('; ')}`);
   }
 }

@@ -4,3 +4,4 @@ export { decodePng, isPng, type PngDecodeOptions } from './png.js';
 export { decodeNifti, isGzip, sniffNifti, niftiAffine } from './nifti.js';
 export { checkNiftiGeometry, niftiGeometryDifferences, type GeometryTolerance } from './geometry.js';
 export { decodeMask, formatFromPath, sniffFormat, type DecodeOptions } from './decode.js';
+export { inflateBounded, inflateHead, InflateLimitExceeded } from './inflate.js';

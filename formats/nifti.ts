@@ -1,4 +1,6 @@
-import { gunzipSync, constants as zlibConstants } from 'node:zlib';
+import { inflateBounded, inflateHead, InflateLimitExceeded } from './inflate.js';
+import { humanBytes, RAISE_FILE_LIMIT, resolveDecodeLimits } from './limits.js';
+import { quoteForMessage } from './quote.js';
 import { MaskInputError, type DecodedMask, type TypedArray } from './types.js';
 import { checkElementCount, readNumbers, type DecodeLimits, type NumericKind } from './npy.js';
 
@@ -43,25 +45,18 @@ const UNSUPPORTED_DATATYPES: Record<number, string> = {
 
 const HEADER_SIZE = { 1: 348, 2: 540 } as const;
 
-// The compressed prefixes tried for the header; each bounds the output at ~1032x its size.
-const GZIP_HEADER_PREFIXES = [1024, 16384, 262144];
-
 function gzipError(path: string, e: unknown): MaskInputError {
   return new MaskInputError(path, `corrupt gzip data: ${(e as Error).message}`);
 }
 
-/** Decompresses just enough of a .nii.gz to read the header, without inflating the whole volume. */
+/** Decompresses just enough of a .nii.gz to read the header (never more than ~1 MiB), without inflating the volume. */
 function gunzipHeader(bytes: Uint8Array, path: string, minBytes: number): Uint8Array {
-  let out = new Uint8Array(0);
-  for (const k of GZIP_HEADER_PREFIXES) {
-    try {
-      out = gunzipSync(bytes.subarray(0, k), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
-    } catch (e) {
-      throw gzipError(path, e);
-    }
-    if (out.length >= minBytes || k >= bytes.length) break;
+  try {
+    return inflateHead(bytes, 'gzip', minBytes);
+  } catch (e) {
+    if (e instanceof InflateLimitExceeded) throw new MaskInputError(path, 'corrupt gzip data: the NIfTI header cannot be found within the first MiB of decompressed data');
+    throw gzipError(path, e);
   }
-  return out;
 }
 
 interface NiftiHeader {
@@ -105,7 +100,7 @@ function parseHeader(head: Uint8Array, path: string): NiftiHeader {
     throw new MaskInputError(path, 'NIfTI .hdr/.img pairs are not supported; convert to a single .nii or .nii.gz');
   }
   if (magic !== `n+${version}`) {
-    const shown = magic.replace(/[^ -~]/g, '?');
+    const shown = quoteForMessage(magic, 20);
     throw new MaskInputError(path, `not a NIfTI-${version} file (magic '${shown}', expected 'n+${version}'; ANALYZE 7.5 is not supported)`);
   }
 
@@ -187,6 +182,27 @@ export function niftiAffine(h: Pick<NiftiHeader, 'sformCode' | 'qformCode' | 'sr
   ];
 }
 
+/**
+ * The affine, with a warning for a transform that cannot be used: an sform (sform_code > 0) or a qform
+ * holding NaN or Inf falls back to the next one (sform, qform, diag(pixdim)), as a reader of a
+ * half-written header would; a pixdim that is not a positive finite number counts as 1.
+ */
+function checkedAffine(h: NiftiHeader, warnings: string[]): number[][] {
+  const finite = (xs: number[]) => xs.every((x) => Number.isFinite(x));
+  let { sformCode, qformCode } = h;
+  if (sformCode > 0 && !finite(h.srow.flat())) {
+    warnings.push(`sform_code is ${sformCode} but the sform holds NaN or Inf; using the ${qformCode > 0 ? 'qform' : 'pixdim spacing'} instead`);
+    sformCode = 0;
+  }
+  if (sformCode <= 0 && qformCode > 0 && !finite([...h.quatern, ...h.qoffset])) {
+    warnings.push(`qform_code is ${qformCode} but the quaternion or offset holds NaN or Inf; using the pixdim spacing instead`);
+    qformCode = 0;
+  }
+  const pixdim = h.pixdim.map((v, i) => (i === 0 || (v > 0 && Number.isFinite(v)) ? v : 1));
+  const affine = niftiAffine({ ...h, sformCode, qformCode, pixdim });
+  return finite(affine.flat()) ? affine : niftiAffine({ ...h, sformCode: 0, qformCode: 0, pixdim });
+}
+
 /** Applies scl_slope / scl_inter; integer data with integer factors stays integer. */
 function applyScaling(
   data: TypedArray,
@@ -223,20 +239,27 @@ const AXIS = ['x', 'y', 'z'];
  * extra axes (t, ...) come first: [nt, nz, ny, nx]. spacing = |pixdim| in the same order as the spatial axes.
  */
 export function decodeNifti(bytes: Uint8Array, path: string, opts: DecodeLimits = {}): DecodedMask {
+  const limits = resolveDecodeLimits(opts);
   const gz = isGzip(bytes);
   const head = gz ? gunzipHeader(bytes, path, HEADER_SIZE[2]) : bytes;
   const h = parseHeader(head, path);
   const { kind, size, name } = h.datatype;
-  const count = checkElementCount(path, h.dims, opts.maxElements);
+  const count = checkElementCount(path, h.dims, limits.maxElements);
   const needed = count * size;
   const end = h.voxOffset + needed;
 
   let full = bytes;
   if (gz) {
+    if (end > limits.maxDecodedBytes) {
+      throw new MaskInputError(
+        path,
+        `header says ${h.dims.join('x')} ${name} at vox_offset ${h.voxOffset}, ${humanBytes(end)} once decompressed, over the limit of ${humanBytes(limits.maxDecodedBytes)}; ${RAISE_FILE_LIMIT}`,
+      );
+    }
     try {
-      full = gunzipSync(bytes, { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: end });
+      full = inflateBounded(bytes, 'gzip', end);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      if (e instanceof InflateLimitExceeded) {
         throw new MaskInputError(
           path,
           `header says ${h.dims.join('x')} ${name}, ${needed} bytes of data, but the gzip stream holds more; the header's dimensions or datatype are wrong`,
@@ -284,7 +307,7 @@ export function decodeNifti(bytes: Uint8Array, path: string, opts: DecodeLimits 
     path,
     format: 'nifti',
     spacing: spacingXYZ.reverse(),
-    affine: niftiAffine(h),
+    affine: checkedAffine(h, warnings),
     ...(warnings.length ? { warnings } : {}),
   };
 }

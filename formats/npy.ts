@@ -1,12 +1,19 @@
+import { DEFAULT_MAX_ELEMENTS, MAX_NPY_DIMS, MAX_NPY_HEADER_BYTES } from './limits.js';
+import { quoteForMessage } from './quote.js';
 import { MaskInputError, type DecodedMask, type TypedArray } from './types.js';
 
-/** Options every decoder takes: a limit on the number of array elements, checked before allocating. */
+/** Options every decoder takes (formats/limits.ts), each checked before the work it bounds. */
 export interface DecodeLimits {
-  /** Largest element count a decoder will allocate (default 2^31 - 1). */
+  /** Largest element count a decoder will allocate (default DEFAULT_MAX_ELEMENTS, 512 Mi). */
   maxElements?: number;
+  /**
+   * Largest decompressed size of a compressed input (PNG image data, .nii.gz), in bytes, enforced
+   * while inflating (default: the default file size limit, 2 GiB; 0: no limit, i.e. DECODED_BYTES_CEILING).
+   */
+  maxDecodedBytes?: number;
 }
 
-export const DEFAULT_MAX_ELEMENTS = 2 ** 31 - 1;
+export { DEFAULT_MAX_ELEMENTS };
 
 /** Throws unless `dims` describe a non-empty array within the limit; returns the element count. */
 export function checkElementCount(path: string, dims: number[], maxElements = DEFAULT_MAX_ELEMENTS): number {
@@ -189,6 +196,152 @@ interface NpyHeader {
   dataOffset: number;
 }
 
+/** Header text shown in a message: escaped and cut (formats/quote.ts). */
+const shown = (text: string, max = 60) => quoteForMessage(text, max);
+
+type Token =
+  | { t: 'punct'; v: '{' | '}' | '(' | ')' | '[' | ']' | ':' | ','; at: number }
+  | { t: 'string'; v: string; at: number }
+  | { t: 'name'; v: string; at: number }
+  | { t: 'number'; v: string; at: number };
+
+/**
+ * The header dictionary's tokens: punctuation, Python string literals, names (True, False, None) and
+ * numbers. One left-to-right pass, each character looked at a bounded number of times: linear in the
+ * header, whatever it holds (the regular expressions this replaces backtracked on crafted shapes).
+ */
+function tokenize(text: string, fail: (why: string, at: number) => never): Token[] {
+  const tokens: Token[] = [];
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) {
+      i++;
+      continue;
+    }
+    const ch = text[i];
+    if ('{}()[]:,'.includes(ch)) {
+      tokens.push({ t: 'punct', v: ch as '{', at: i });
+      i++;
+      continue;
+    }
+    if (ch === "'" || ch === '"') {
+      let j = i + 1;
+      let value = '';
+      let from = j;
+      for (;;) {
+        if (j >= n) fail('a string is not closed', i);
+        const d = text[j];
+        if (d === ch) break;
+        if (d === '\\') {
+          value += text.slice(from, j) + (text[j + 1] ?? '');
+          j += 2;
+          from = j;
+          continue;
+        }
+        j++;
+      }
+      value += text.slice(from, j);
+      tokens.push({ t: 'string', v: value, at: i });
+      i = j + 1;
+      continue;
+    }
+    if (/[0-9+\-]/.test(ch)) {
+      let j = i + 1;
+      while (j < n && /[0-9A-Za-z_.]/.test(text[j])) j++;
+      tokens.push({ t: 'number', v: text.slice(i, j), at: i });
+      i = j;
+      continue;
+    }
+    if (/[A-Za-z_]/.test(ch)) {
+      let j = i + 1;
+      while (j < n && /[A-Za-z0-9_]/.test(text[j])) j++;
+      tokens.push({ t: 'name', v: text.slice(i, j), at: i });
+      i = j;
+      continue;
+    }
+    fail(`unexpected character '${shown(ch)}'`, i);
+  }
+  return tokens;
+}
+
+type PyValue = string | boolean | null | number | { tuple: PyValue[] } | { list: PyValue[] } | { dict: Map<string, PyValue> };
+
+/** Most nesting of tuples, lists and dicts a header value may have (numpy writes one level). */
+const MAX_NESTING = 32;
+
+/** Parses the header's Python dict literal (an iterative descent over the tokens, depth bounded). */
+function parseDict(text: string, path: string): Map<string, PyValue> {
+  const fail = (why: string, at: number): never => {
+    throw new MaskInputError(path, `corrupt NPY header: ${why} at character ${at} (near '${shown(text.slice(Math.max(0, at - 10), at + 30), 50)}')`);
+  };
+  const tokens = tokenize(text, fail);
+  let k = 0;
+  const peek = () => tokens[k];
+  const end = () => (tokens.length ? tokens[tokens.length - 1].at + 1 : 0);
+  const expect = (v: string) => {
+    const tok = tokens[k];
+    if (!tok || tok.t !== 'punct' || tok.v !== v) fail(`expected '${v}'`, tok?.at ?? end());
+    k++;
+  };
+  const value = (depth: number): PyValue => {
+    if (depth > MAX_NESTING) fail(`values nested deeper than ${MAX_NESTING}`, peek()?.at ?? end());
+    const tok = tokens[k++];
+    if (!tok) return fail('the header ends inside a value', end());
+    switch (tok.t) {
+      case 'string':
+        return tok.v;
+      case 'name':
+        if (tok.v === 'True') return true;
+        if (tok.v === 'False') return false;
+        if (tok.v === 'None') return null;
+        return fail(`unexpected name '${shown(tok.v, 30)}'`, tok.at);
+      case 'number': {
+        const m = /^([+-]?)(\d+)[lL]?$/.exec(tok.v);
+        if (m) return Number(m[1] + m[2]);
+        const x = Number(tok.v);
+        return Number.isFinite(x) ? x : fail(`'${shown(tok.v, 30)}' is not a number`, tok.at);
+      }
+      case 'punct': {
+        if (tok.v === '(' || tok.v === '[') {
+          const close = tok.v === '(' ? ')' : ']';
+          const items: PyValue[] = [];
+          while (peek()?.t !== 'punct' || peek().v !== close) {
+            items.push(value(depth + 1));
+            if (peek()?.t === 'punct' && peek().v === ',') k++;
+            else if (!(peek()?.t === 'punct' && peek().v === close)) fail(`expected ',' or '${close}'`, peek()?.at ?? end());
+          }
+          k++;
+          return tok.v === '(' ? { tuple: items } : { list: items };
+        }
+        if (tok.v === '{') {
+          k--;
+          return { dict: dict(depth + 1) };
+        }
+        return fail(`unexpected '${tok.v}'`, tok.at);
+      }
+    }
+  };
+  const dict = (depth: number): Map<string, PyValue> => {
+    expect('{');
+    const out = new Map<string, PyValue>();
+    while (!(peek()?.t === 'punct' && peek().v === '}')) {
+      const key = tokens[k++];
+      if (!key || key.t !== 'string') fail('expected a quoted key', key?.at ?? end());
+      expect(':');
+      out.set(key.v, value(depth));
+      if (peek()?.t === 'punct' && peek().v === ',') k++;
+      else if (!(peek()?.t === 'punct' && peek().v === '}')) fail("expected ',' or '}'", peek()?.at ?? end());
+    }
+    k++;
+    return out;
+  };
+  const top = dict(0);
+  if (k < tokens.length) fail('text after the header dictionary', tokens[k].at);
+  return top;
+}
+
 /** Parses the NPY preamble and header dictionary (format versions 1.0, 2.0 and 3.0). */
 export function parseNpyHeader(bytes: Uint8Array, path: string): NpyHeader {
   if (!isNpy(bytes)) {
@@ -209,6 +362,12 @@ export function parseNpyHeader(bytes: Uint8Array, path: string): NpyHeader {
   } else {
     throw new MaskInputError(path, `unsupported NPY format version ${major}.${bytes[7]} (expected 1.0, 2.0 or 3.0)`);
   }
+  if (headerLen > MAX_NPY_HEADER_BYTES) {
+    throw new MaskInputError(
+      path,
+      `corrupt NPY header: the header length field says ${headerLen} bytes, over the limit of ${MAX_NPY_HEADER_BYTES} (numpy writes at most 10000)`,
+    );
+  }
   const dataOffset = headerStart + headerLen;
   if (dataOffset > bytes.length) {
     throw new MaskInputError(
@@ -224,24 +383,35 @@ export function parseNpyHeader(bytes: Uint8Array, path: string): NpyHeader {
       `corrupt NPY header: the header length field (${headerLen} bytes) does not enclose a complete header dictionary`,
     );
   }
-  if (/['"]descr['"]\s*:\s*\[/.test(dict)) {
+  const fields = parseDict(dict, path);
+  const descr = fields.get('descr');
+  const fortran = fields.get('fortran_order');
+  const shapeValue = fields.get('shape');
+  if (descr !== null && typeof descr === 'object' && 'list' in descr) {
     throw new MaskInputError(path, 'unsupported dtype: structured (record) arrays are not masks');
   }
-  const descr = /['"]descr['"]\s*:\s*['"]([^'"]*)['"]/.exec(dict)?.[1];
-  const fortran = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(dict)?.[1];
-  const shapeText = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(dict)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) {
-    throw new MaskInputError(path, `corrupt NPY header: expected 'descr', 'fortran_order' and 'shape' in ${dict}`);
+  const missing = (['descr', 'fortran_order', 'shape'] as const).filter((key) => !fields.has(key));
+  if (missing.length) {
+    const found = [...fields.keys()].map((key) => `'${shown(key, 30)}'`).join(', ') || 'no keys';
+    throw new MaskInputError(path, `corrupt NPY header: expected 'descr', 'fortran_order' and 'shape', missing ${missing.map((m) => `'${m}'`).join(', ')} (found ${shown(found, 120)})`);
   }
-  const shape = shapeText
-    .split(',')
-    .map((s) => s.trim().replace(/L$/, ''))
-    .filter((s) => s.length > 0)
-    .map((s) => {
-      if (!/^\d+$/.test(s)) throw new MaskInputError(path, `corrupt NPY header: shape (${shapeText}) is not a tuple of integers`);
-      return Number(s);
-    });
-  return { descr, fortranOrder: fortran === 'True', shape, dataOffset };
+  if (typeof descr !== 'string') throw new MaskInputError(path, "corrupt NPY header: 'descr' is not a string");
+  if (typeof fortran !== 'boolean') throw new MaskInputError(path, "corrupt NPY header: 'fortran_order' is neither True nor False");
+  const shapeText = () => shown(dict.slice(dict.indexOf("shape") + 7), 40);
+  if (shapeValue === null || typeof shapeValue !== 'object' || !('tuple' in shapeValue)) {
+    throw new MaskInputError(path, `corrupt NPY header: shape (${shapeText()}) is not a tuple of integers`);
+  }
+  const items = shapeValue.tuple;
+  if (items.length > MAX_NPY_DIMS) {
+    throw new MaskInputError(path, `corrupt NPY header: the shape has ${items.length} dimensions, more than numpy's ${MAX_NPY_DIMS}`);
+  }
+  const shape = items.map((d) => {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+      throw new MaskInputError(path, `corrupt NPY header: shape (${shapeText()}) is not a tuple of integers`);
+    }
+    return d;
+  });
+  return { descr, fortranOrder: fortran, shape, dataOffset };
 }
 
 const UNSUPPORTED_KINDS: Record<string, string> = {
@@ -257,10 +427,11 @@ const UNSUPPORTED_KINDS: Record<string, string> = {
 
 /** Splits an NPY descr such as '<f4' into its kind, size and byte order; throws on anything unsupported. */
 export function parseNpyDtype(descr: string, path: string): { kind: NumericKind; size: number; littleEndian: boolean } {
+  const quoted = `'${shown(descr, 40)}'`;
   const what = UNSUPPORTED_KINDS[descr.replace(/^[<>|=]/, '')[0]];
-  if (what) throw new MaskInputError(path, `unsupported dtype '${descr}' (${what})`);
-  const m = /^([<>|=]?)([a-zA-Z?])(\d*)$/.exec(descr);
-  if (!m) throw new MaskInputError(path, `unsupported dtype '${descr}'`);
+  if (what) throw new MaskInputError(path, `unsupported dtype ${quoted} (${what})`);
+  const m = /^([<>|=]?)([a-zA-Z?])(\d{0,3})$/.exec(descr);
+  if (!m) throw new MaskInputError(path, `unsupported dtype ${quoted}`);
   const [, order, kindChar, sizeText] = m;
   const size = Number(sizeText || '1');
   const kind = kindChar === '?' ? 'b' : kindChar;
@@ -270,7 +441,7 @@ export function parseNpyDtype(descr: string, path: string): { kind: NumericKind;
     (kind === 'f' && [2, 4, 8].includes(size));
   if (!ok) {
     const hint = kind === 'f' && size > 8 ? ' (extended-precision float)' : '';
-    throw new MaskInputError(path, `unsupported dtype '${descr}'${hint}`);
+    throw new MaskInputError(path, `unsupported dtype ${quoted}${hint}`);
   }
   // '=' is the writer's native order, unknowable here; every platform numpy runs on today is little-endian.
   return { kind: kind as NumericKind, size, littleEndian: order !== '>' };

@@ -1,5 +1,11 @@
-import { inflateSync, constants as zlibConstants } from 'node:zlib';
-import { decode as fastPngDecode } from 'fast-png';
+/**
+ * PNG masks, decoded here rather than by a library: every chunk's CRC is checked, the image data is
+ * inflated once under a bound (formats/inflate.ts), and ancillary chunks are never decompressed (a
+ * library that inflates iCCP or zTXt would let a small file grow without bound).
+ */
+import { inflateBounded, InflateLimitExceeded } from './inflate.js';
+import { DECODED_BYTES_CEILING, humanBytes, RAISE_FILE_LIMIT, resolveDecodeLimits } from './limits.js';
+import { quoteForMessage } from './quote.js';
 import { MaskInputError, type DecodedMask } from './types.js';
 import { checkElementCount, type DecodeLimits } from './npy.js';
 
@@ -35,14 +41,37 @@ interface PngLayout {
   idat: Uint8Array[];
 }
 
-/** Validates the signature, IHDR and chunk structure without decoding any pixels. */
-function readLayout(bytes: Uint8Array, path: string): PngLayout {
+/** CRC-32 (ISO 3309, as PNG uses it) of bytes[start, end). */
+let crcTable: Int32Array | undefined;
+function crc32(bytes: Uint8Array, start: number, end: number): number {
+  if (!crcTable) {
+    crcTable = new Int32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c;
+    }
+  }
+  let c = -1;
+  for (let i = start; i < end; i++) c = crcTable[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
+}
+
+/** A chunk type for a message: its four bytes as text, escaped (a crafted type may hold anything). */
+function shownType(bytes: Uint8Array, at: number): string {
+  return quoteForMessage(String.fromCharCode(...bytes.subarray(at, at + 4)), 20);
+}
+
+/** Validates the signature, IHDR, the chunk structure and every chunk's CRC, without decoding any pixels. */
+function readLayout(bytes: Uint8Array, path: string, maxElements: number): PngLayout {
   if (!isPng(bytes)) throw new MaskInputError(path, 'not a PNG file (the PNG signature is missing)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const chunkType = (at: number) => String.fromCharCode(...bytes.subarray(at, at + 4));
-  if (bytes.length < 33 || chunkType(12) !== 'IHDR') {
+  const typeIs = (at: number, name: string) =>
+    bytes[at] === name.charCodeAt(0) && bytes[at + 1] === name.charCodeAt(1) && bytes[at + 2] === name.charCodeAt(2) && bytes[at + 3] === name.charCodeAt(3);
+  if (bytes.length < 33 || !typeIs(12, 'IHDR')) {
     throw new MaskInputError(path, bytes.length < 33 ? 'truncated: the file ends inside the PNG header' : 'corrupt PNG: the first chunk is not IHDR');
   }
+  if (view.getUint32(8) !== 13) throw new MaskInputError(path, `corrupt PNG: IHDR is ${view.getUint32(8)} bytes long, not 13`);
   const width = view.getUint32(16);
   const height = view.getUint32(20);
   const depth = bytes[24];
@@ -54,7 +83,14 @@ function readLayout(bytes: Uint8Array, path: string): PngLayout {
     throw new MaskInputError(path, `corrupt PNG: bit depth ${depth} is not valid for colour type ${colourType}`);
   }
   if (width === 0 || height === 0) throw new MaskInputError(path, `the image is empty (${width}x${height})`);
+  if (bytes[26] !== 0) throw new MaskInputError(path, `corrupt PNG: unknown compression method ${bytes[26]}`);
+  if (bytes[27] !== 0) throw new MaskInputError(path, `corrupt PNG: unknown filter method ${bytes[27]}`);
   if (interlace > 1) throw new MaskInputError(path, `corrupt PNG: unknown interlace method ${interlace}`);
+  // the size IHDR claims is checked before anything else is read
+  checkElementCount(path, [height, width], maxElements);
+  if (interlace === 1 && depth < 8) {
+    throw new MaskInputError(path, `interlaced (Adam7) ${depth}-bit PNGs are not supported; save it without interlacing`);
+  }
 
   const idat: Uint8Array[] = [];
   let at = 8;
@@ -63,44 +99,73 @@ function readLayout(bytes: Uint8Array, path: string): PngLayout {
       throw new MaskInputError(path, `truncated: the file ends at byte ${bytes.length} before the IEND chunk`);
     }
     const length = view.getUint32(at);
-    const type = chunkType(at + 4);
     const end = at + 12 + length;
     if (end > bytes.length) {
       throw new MaskInputError(
         path,
-        `truncated: chunk ${type} at byte ${at} declares ${length} bytes, the file has ${Math.max(0, bytes.length - at - 12)} left`,
+        `truncated: chunk '${shownType(bytes, at + 4)}' at byte ${at} declares ${length} bytes, the file has ${Math.max(0, bytes.length - at - 12)} left`,
       );
     }
-    if (type === 'IDAT') idat.push(bytes.subarray(at + 8, at + 8 + length));
-    if (type === 'IEND') break;
+    if (crc32(bytes, at + 4, at + 8 + length) !== view.getUint32(at + 8 + length)) {
+      throw new MaskInputError(path, `corrupt PNG: CRC mismatch in chunk '${shownType(bytes, at + 4)}' at byte ${at}`);
+    }
+    if (typeIs(at + 4, 'IDAT')) idat.push(bytes.subarray(at + 8, at + 8 + length));
+    if (typeIs(at + 4, 'IEND')) break;
     at = end;
   }
   if (idat.length === 0) throw new MaskInputError(path, 'corrupt PNG: no image data (IDAT) chunk');
   return { width, height, depth, colourType, channels, interlaced: interlace === 1, idat };
 }
 
-/** Size of the filtered scanline stream that IHDR implies. */
-function rawSize({ width, height, depth, channels, interlaced }: PngLayout): number {
-  const lineBytes = (w: number) => 1 + Math.ceil((w * depth * channels) / 8);
-  if (!interlaced) return height * lineBytes(width);
-  const passes = [
-    [0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2],
-  ];
-  let total = 0;
-  for (const [x0, y0, dx, dy] of passes) {
+/** Adam7 passes: x0, y0, dx, dy. */
+const ADAM7 = [
+  [0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2],
+] as const;
+
+interface Pass {
+  x0: number;
+  y0: number;
+  dx: number;
+  dy: number;
+  width: number;
+  height: number;
+}
+
+function passesOf({ width, height, interlaced }: PngLayout): Pass[] {
+  if (!interlaced) return [{ x0: 0, y0: 0, dx: 1, dy: 1, width, height }];
+  const out: Pass[] = [];
+  for (const [x0, y0, dx, dy] of ADAM7) {
     const pw = Math.ceil((width - x0) / dx);
     const ph = Math.ceil((height - y0) / dy);
-    if (pw > 0 && ph > 0) total += ph * lineBytes(pw);
+    if (pw > 0 && ph > 0) out.push({ x0, y0, dx, dy, width: pw, height: ph });
   }
+  return out;
+}
+
+/** Bytes of one unfiltered scanline `w` pixels wide (no filter byte). */
+const lineBytesOf = (w: number, layout: PngLayout) => Math.ceil((w * layout.depth * layout.channels) / 8);
+
+/** Size of the filtered scanline stream that IHDR implies. */
+function rawSize(layout: PngLayout): number {
+  let total = 0;
+  for (const p of passesOf(layout)) total += p.height * (1 + lineBytesOf(p.width, layout));
   return total;
 }
 
 /**
- * Inflates the image data once on our side, bounded by the size IHDR implies, so a short stream is
- * reported as truncation (fast-png would zero-fill or fail obscurely) and a decompression bomb never grows.
+ * Inflates the image data on our side, bounded by the size IHDR implies (and the decompressed-bytes
+ * limit, checked before inflating): a short stream is reported as truncation, and a decompression
+ * bomb stops at the bound (a little slack for encoders that write a few bytes too many) instead of growing.
  */
-function checkImageData(layout: PngLayout, path: string): void {
+function inflateImageData(layout: PngLayout, path: string, maxDecodedBytes: number): Uint8Array {
   const expected = rawSize(layout);
+  const what = `${layout.width}x${layout.height} pixels`;
+  if (expected > maxDecodedBytes) {
+    throw new MaskInputError(
+      path,
+      `header says ${what}, ${humanBytes(expected)} of image data once decompressed, over the limit of ${humanBytes(maxDecodedBytes)}; ${RAISE_FILE_LIMIT}`,
+    );
+  }
   const total = layout.idat.reduce((n, c) => n + c.length, 0);
   const stream = new Uint8Array(total);
   let o = 0;
@@ -108,20 +173,102 @@ function checkImageData(layout: PngLayout, path: string): void {
     stream.set(c, o);
     o += c.length;
   }
-  let got: number;
+  const slack = 65536 + 1 + lineBytesOf(layout.width, layout);
+  let raw: Uint8Array;
   try {
-    got = inflateSync(stream, { maxOutputLength: expected, finishFlush: zlibConstants.Z_SYNC_FLUSH }).length;
+    raw = inflateBounded(stream, 'zlib', Math.min(expected + slack, DECODED_BYTES_CEILING));
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ERR_BUFFER_TOO_LARGE') return; // more than needed: trailing data, which decoders ignore
-    throw new MaskInputError(path, `corrupt PNG: the image data does not decompress (${err.message})`);
+    if (e instanceof InflateLimitExceeded) {
+      throw new MaskInputError(
+        path,
+        `corrupt PNG: the image data inflates to more than the ${expected} bytes that ${what} need (a decompression bomb or a wrong header); stopped at ${humanBytes(e.limit)}`,
+      );
+    }
+    throw new MaskInputError(path, `corrupt PNG: the image data does not decompress (${(e as Error).message})`);
   }
-  if (got < expected) {
-    throw new MaskInputError(
-      path,
-      `truncated: header says ${layout.width}x${layout.height} pixels, ${expected} bytes of image data, the file holds ${got}`,
-    );
+  if (raw.length < expected) {
+    throw new MaskInputError(path, `truncated: header says ${what}, ${expected} bytes of image data, the file holds ${raw.length}`);
   }
+  return raw;
+}
+
+/** Undoes the per-scanline filters of one pass; returns the packed rows (no filter bytes), `rows x lineBytes`. */
+function unfilter(raw: Uint8Array, offset: number, pass: Pass, layout: PngLayout, path: string): { data: Uint8Array; next: number } {
+  const lineBytes = lineBytesOf(pass.width, layout);
+  const bpp = Math.max(1, (layout.channels * layout.depth) >> 3);
+  const out = new Uint8Array(pass.height * lineBytes);
+  let at = offset;
+  for (let y = 0; y < pass.height; y++) {
+    const filter = raw[at];
+    const src = at + 1;
+    const row = y * lineBytes;
+    const up = row - lineBytes;
+    switch (filter) {
+      case 0:
+        out.set(raw.subarray(src, src + lineBytes), row);
+        break;
+      case 1:
+        for (let i = 0; i < lineBytes; i++) out[row + i] = raw[src + i] + (i >= bpp ? out[row + i - bpp] : 0);
+        break;
+      case 2:
+        if (y === 0) out.set(raw.subarray(src, src + lineBytes), row);
+        else for (let i = 0; i < lineBytes; i++) out[row + i] = raw[src + i] + out[up + i];
+        break;
+      case 3:
+        for (let i = 0; i < lineBytes; i++) {
+          const left = i >= bpp ? out[row + i - bpp] : 0;
+          const above = y > 0 ? out[up + i] : 0;
+          out[row + i] = raw[src + i] + ((left + above) >> 1);
+        }
+        break;
+      case 4:
+        for (let i = 0; i < lineBytes; i++) {
+          const a = i >= bpp ? out[row + i - bpp] : 0;
+          const b = y > 0 ? out[up + i] : 0;
+          const c = i >= bpp && y > 0 ? out[up + i - bpp] : 0;
+          const p = a + b - c;
+          const pa = Math.abs(p - a);
+          const pb = Math.abs(p - b);
+          const pc = Math.abs(p - c);
+          out[row + i] = raw[src + i] + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
+        }
+        break;
+      default:
+        throw new MaskInputError(path, `corrupt PNG: unknown filter type ${filter} on scanline ${y}${layout.interlaced ? ' of an Adam7 pass' : ''}`);
+    }
+    at = src + lineBytes;
+  }
+  return { data: out, next: at };
+}
+
+/** The image's samples, channels interleaved: bytes (8-bit), big-endian pairs read as Uint16 (16-bit), or packed rows (1/2/4-bit). */
+function decodePixels(layout: PngLayout, raw: Uint8Array, path: string): Uint8Array | Uint16Array {
+  const passes = passesOf(layout);
+  let bytes: Uint8Array;
+  if (!layout.interlaced) {
+    bytes = unfilter(raw, 0, passes[0], layout, path).data;
+  } else {
+    // depth >= 8 here (interlaced packed depths are refused earlier): whole bytes per pixel
+    const pixelBytes = (layout.channels * layout.depth) >> 3;
+    bytes = new Uint8Array(layout.width * layout.height * pixelBytes);
+    let offset = 0;
+    for (const pass of passes) {
+      const { data, next } = unfilter(raw, offset, pass, layout, path);
+      offset = next;
+      for (let py = 0; py < pass.height; py++) {
+        const y = pass.y0 + py * pass.dy;
+        for (let px = 0; px < pass.width; px++) {
+          const x = pass.x0 + px * pass.dx;
+          const from = (py * pass.width + px) * pixelBytes;
+          bytes.set(data.subarray(from, from + pixelBytes), (y * layout.width + x) * pixelBytes);
+        }
+      }
+    }
+  }
+  if (layout.depth !== 16) return bytes;
+  const out = new Uint16Array(bytes.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = (bytes[2 * i] << 8) | bytes[2 * i + 1];
+  return out;
 }
 
 /** Expands 1/2/4-bit packed scanlines (most significant bits first) to one byte per pixel. */
@@ -156,7 +303,7 @@ function parseColourMap(map: Record<string, number>, depth: number, path: string
   for (const [rawKey, cls] of Object.entries(map)) {
     const hex = rawKey.trim().toLowerCase().replace(/^#/, '');
     if (!Number.isInteger(cls) || cls < 0 || cls > 65535) {
-      throw new MaskInputError(path, `colour map: class for '${rawKey}' must be an integer 0..65535, got ${cls}`);
+      throw new MaskInputError(path, `colour map: class for '${quoteForMessage(rawKey, 30)}' must be an integer 0..65535, got ${quoteForMessage(String(cls), 30)}`);
     }
     let key: number;
     if (/^[0-9a-f]{6}$/.test(hex)) {
@@ -166,7 +313,7 @@ function parseColourMap(map: Record<string, number>, depth: number, path: string
     } else if (/^[0-9a-f]{12}$/.test(hex) && depth === 16) {
       key = parseInt(hex, 16);
     } else {
-      throw new MaskInputError(path, `colour map: '${rawKey}' is not a colour like '#ff0000'`);
+      throw new MaskInputError(path, `colour map: '${quoteForMessage(rawKey, 30)}' is not a colour like '#ff0000'`);
     }
     out.set(key, cls);
   }
@@ -237,21 +384,10 @@ function coloursToClasses(
  * palette indices (Pascal VOC), RGB(A) images are colour-coded label maps turned into class indices.
  */
 export function decodePng(bytes: Uint8Array, path: string, opts: PngDecodeOptions = {}): DecodedMask {
-  const layout = readLayout(bytes, path);
+  const limits = resolveDecodeLimits(opts);
+  const layout = readLayout(bytes, path, limits.maxElements);
   const { width, height, depth, colourType, channels } = layout;
-  checkElementCount(path, [height, width], opts.maxElements);
-  if (layout.interlaced && depth < 8) {
-    throw new MaskInputError(path, `interlaced (Adam7) ${depth}-bit PNGs are not supported; save it without interlacing`);
-  }
-  checkImageData(layout, path);
-
-  let decoded: Uint8Array | Uint8ClampedArray | Uint16Array;
-  try {
-    decoded = fastPngDecode(bytes, { checkCrc: true }).data;
-  } catch (e) {
-    throw new MaskInputError(path, `corrupt PNG: ${(e as Error).message}`);
-  }
-  const data = decoded instanceof Uint8ClampedArray ? new Uint8Array(decoded.buffer, decoded.byteOffset, decoded.length) : decoded;
+  const data = decodePixels(layout, inflateImageData(layout, path, limits.maxDecodedBytes), path);
 
   const base = { shape: [height, width], integer: true, path, format: 'png' as const };
   switch (colourType) {

@@ -1,4 +1,4 @@
-import { MaskInputError } from '../formats/types.js';
+import { MaskInputError, quoteForMessage } from '../formats/types.js';
 import { checkNumericParam, FOCAL_ALPHA, LOSS_IDS, NUMERIC_PARAMS, type NumericParam } from './registry.js';
 import type { EvaluateOptions, LossId, LossParams } from './types.js';
 
@@ -7,7 +7,7 @@ export function resolveParams(options: EvaluateOptions, binary: boolean, classes
   const losses = options.losses?.length ? options.losses : [...LOSS_IDS];
   for (const id of losses) {
     if (!(LOSS_IDS as readonly string[]).includes(id)) {
-      throw new MaskInputError('', `unknown loss '${id}' (known: ${LOSS_IDS.join(', ')})`);
+      throw new MaskInputError('', `unknown loss '${quoteForMessage(String(id), 40)}' (known: ${LOSS_IDS.join(', ')})`);
     }
   }
   const number = (id: NumericParam['id']) => {
@@ -30,7 +30,7 @@ export function resolveParams(options: EvaluateOptions, binary: boolean, classes
 
   const classWeights = options.classWeights ?? null;
   if (classWeights && (classWeights.length !== classes || classWeights.some((w) => !(w >= 0)))) {
-    throw new MaskInputError('', `--class-weights needs ${classes} non-negative weights (one per class), got ${classWeights.length}: ${classWeights.join(',')}`);
+    throw new MaskInputError('', `--class-weights needs ${classes} non-negative weights (one per class), got ${classWeights.length}: ${quoteForMessage(classWeights.join(','), 80)}`);
   }
   return {
     losses: [...new Set(losses)] as LossId[],

@@ -1,4 +1,14 @@
-import { MaskInputError, type NdArray, type TypedArray } from '../formats/types.js';
+import {
+  checkMaxClasses,
+  classLimitProblem,
+  DEFAULT_MAX_CLASSES,
+  inputBoundaryError,
+  MaskInputError,
+  quotePath,
+  RAISE_CLASS_LIMIT,
+  type NdArray,
+  type TypedArray,
+} from '../formats/types.js';
 import type { EvaluateOptions, PreparedPair, PreparedPrediction } from './types.js';
 
 export interface PairContext {
@@ -7,6 +17,11 @@ export interface PairContext {
   /** spacing from the prediction's / target's header (NIfTI), spatial axes in array order */
   predSpacing?: number[];
   targetSpacing?: number[];
+  /**
+   * Largest class count the pair may need (the largest label + 1, the channel count, --classes),
+   * checked before anything is sized by it (default DEFAULT_MAX_CLASSES, 1024; formats/limits.ts).
+   */
+  maxClasses?: number;
 }
 
 export interface Prepared {
@@ -25,8 +40,30 @@ const VOID_LABEL = 255;
  * number of classes, ignore index, spacing. Every problem is a MaskInputError naming the file.
  */
 export function preparePair(predIn: NdArray, target: NdArray, options: EvaluateOptions, ctx: PairContext = {}): Prepared {
+  try {
+    return prepareChecked(predIn, target, options, ctx);
+  } catch (e) {
+    // the prepare boundary: an allocation failure is an input error naming the pair, anything else a named internal error
+    if (e instanceof RangeError) {
+      const predPath = ctx.predPath ?? 'prediction';
+      throw new MaskInputError(
+        predPath,
+        `preparing it against ${quotePath(ctx.targetPath ?? 'the ground truth')} needs more memory than can be allocated (${e.message}); the masks are too large`,
+      );
+    }
+    throw inputBoundaryError(ctx.predPath ?? 'prediction', e, 'prepare');
+  }
+}
+
+function prepareChecked(predIn: NdArray, target: NdArray, options: EvaluateOptions, ctx: PairContext): Prepared {
   const predPath = ctx.predPath ?? 'prediction';
   const targetPath = ctx.targetPath ?? 'ground truth';
+  const maxClasses = ctx.maxClasses ?? DEFAULT_MAX_CLASSES;
+  const limitProblem = checkMaxClasses(maxClasses);
+  if (limitProblem) throw new MaskInputError('', limitProblem);
+  if (options.classes !== undefined && options.classes > maxClasses) {
+    throw new MaskInputError('', `--classes ${options.classes} is over the class limit of ${maxClasses}; ${RAISE_CLASS_LIMIT}`);
+  }
   const warnings: string[] = [];
 
   let pred = options.channelsLast ? moveLastAxisFirst(predIn) : predIn;
@@ -46,11 +83,12 @@ export function preparePair(predIn: NdArray, target: NdArray, options: EvaluateO
   if (pred.shape.length === spatial.length + 1 && sameShape(pred.shape.slice(1), spatial)) {
     if (predIsLabels) throw new MaskInputError(predPath, `an integer prediction with a channel axis (shape [${pred.shape.join(', ')}]) must be probabilities: give --pred-scale`);
     channels = pred.shape[0];
+    if (channels > maxClasses) throw new MaskInputError(predPath, classLimitProblem(`a probability map of ${channels} channels (shape [${pred.shape.join(', ')}])`, channels, maxClasses));
     if (channels === 1) pred = { ...pred, shape: pred.shape.slice(1) };
   } else if (!sameShape(pred.shape, spatial)) {
     throw new MaskInputError(
       predPath,
-      `shape mismatch: prediction [${pred.shape.join(', ')}] vs ground truth ${targetPath} [${spatial.join(', ')}]` +
+      `shape mismatch: prediction [${pred.shape.join(', ')}] vs ground truth ${quotePath(targetPath)} [${spatial.join(', ')}]` +
         (options.channelsLast ? ' (after moving the channel axis first)' : ''),
     );
   }
@@ -95,7 +133,17 @@ export function preparePair(predIn: NdArray, target: NdArray, options: EvaluateO
   } else {
     binary = false;
     ignoreIndex = explicitIgnore === undefined ? VOID_LABEL : explicitIgnore;
-    const maxLabel = Math.max(maxLabelOf(target.data, ignoreIndex), predIsLabels ? maxLabelOf(pred.data, ignoreIndex) : -1);
+    const targetMax = maxLabelOf(target.data, ignoreIndex);
+    const predMax = predIsLabels ? maxLabelOf(pred.data, ignoreIndex) : -1;
+    if (options.classes === undefined && channels < 2) {
+      // the class count is inferred from the labels: check it before anything is sized by it
+      for (const [max, data, path, what] of [[targetMax, target.data, targetPath, 'ground truth'], [predMax, pred.data, predPath, 'prediction']] as const) {
+        if (max + 1 > maxClasses) {
+          throw new MaskInputError(path, `${what} label ${max} at flat index ${data.indexOf(max)} ${classLimitProblem('', max + 1, maxClasses).trimStart()}`);
+        }
+      }
+    }
+    const maxLabel = Math.max(targetMax, predMax);
     classes = options.classes ?? (channels >= 2 ? channels : maxLabel + 1);
     if (!Number.isInteger(classes) || classes < 2) {
       throw new MaskInputError(targetPath, `found ${classes} class${classes === 1 ? '' : 'es'}; give --classes N (N >= 2) or a binary pair`);
@@ -289,9 +337,9 @@ function resolveSpacing(options: EvaluateOptions, ctx: PairContext, ndim: number
   const fromPred = ctx.predSpacing && ctx.predSpacing.length === ndim ? ctx.predSpacing : undefined;
   const fromTarget = ctx.targetSpacing && ctx.targetSpacing.length === ndim ? ctx.targetSpacing : undefined;
   if (fromTarget && !fromPred) {
-    warnings.push(`spacing ${fromTarget.join('x')} taken from the ground truth only (${ctx.targetPath}); the prediction has none`);
+    warnings.push(`spacing ${fromTarget.join('x')} taken from the ground truth only (${quotePath(ctx.targetPath ?? 'ground truth')}); the prediction has none`);
   } else if (fromPred && !fromTarget) {
-    warnings.push(`spacing ${fromPred.join('x')} taken from the prediction only (${ctx.predPath}); the ground truth has none`);
+    warnings.push(`spacing ${fromPred.join('x')} taken from the prediction only (${quotePath(ctx.predPath ?? 'prediction')}); the ground truth has none`);
   }
   const s = fromTarget ?? fromPred;
   return s ? check(s, ctx.targetPath ?? '') : new Array<number>(ndim).fill(1);

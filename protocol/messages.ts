@@ -317,8 +317,11 @@ export type WebviewToHost =
    * send axis 0, index 0. The host answers with an `overlay` message.
    */
   | { type: 'slice'; axis: SliceAxis; index: number; class?: number }
-  /** put `text` (the results formatted by webview/format.ts as `format`) on the clipboard */
-  | { type: 'copy'; format: ExportFormat; text: string }
+  /**
+   * the user clicked a copy button: the host puts the results it sent, formatted as `format`
+   * (protocol/format.ts), on the clipboard; the webview cannot choose the text
+   */
+  | { type: 'copy'; format: ExportFormat }
   /** save a plot: `dataUrl` is Plotly.toImage's data: URL (PNG base64, or SVG url-encoded) */
   | { type: 'savePlot'; name: string; format: ImageFormat; dataUrl: string }
   /** put this pair's prediction into the side panel's Loss Comparison (against this pair's ground truth) */
@@ -337,3 +340,137 @@ export interface PanelState {
   /** selected loss card, selected curve class, open sections… */
   ui?: { card?: string; curveSet?: number; slice?: { axis: SliceAxis; index: number }; class?: number };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Folder against folder in the editor (extension/folderPanel.ts ↔ webview/entries/folders.ts)
+// ---------------------------------------------------------------------------------------------
+
+/** The empty-class rule of the means (engine/aggregate.ts `EmptyRule`, the CLI's `--empty`). */
+export type FolderEmptyRule = 'skip' | 'zero' | 'one' | 'worst';
+
+/**
+ * A measure of the folder views: a loss id, or a hard-mask metric as `metrics.dice`,
+ * `metrics.iou`, `metrics.precision`, `metrics.recall` (per case: its foreground mean; per class:
+ * the class's score). The CLI's case log, CSV and `segscope stats` name them so.
+ */
+export type FolderMeasure = LossId | `metrics.${'dice' | 'iou' | 'precision' | 'recall'}`;
+
+/** One case of a run: its key (the ground truth's relative path without extension) and, once evaluated, its values. */
+export interface FolderCaseView {
+  key: string;
+  /** `cancelled`: not evaluated, the run was cancelled before it */
+  status: 'queued' | 'running' | 'done' | 'error' | 'cancelled';
+  error?: string;
+  /** per measure the case's value: each loss, and `metrics.*` the hard-mask foreground means */
+  values?: Partial<Record<FolderMeasure, JsonNumber>>;
+  /** per class, the class's term of each loss and its hard-mask scores (`metrics.*`) */
+  perClass?: { class: number; values: Partial<Record<FolderMeasure, JsonNumber>> }[];
+}
+
+/** A mean over cases under an empty rule: `n` values in it, `touched` values the rule changed or left out. */
+export interface FolderMeanView {
+  measure: FolderMeasure;
+  mean: JsonNumber;
+  n: number;
+  touched: number;
+}
+
+/** One prediction folder evaluated against the ground-truth folder. */
+export interface FolderRunView {
+  /** the prediction folder as displayed (workspace-relative) */
+  pred: string;
+  /** short name: the folder's name (its displayed path where two runs share one) */
+  name: string;
+  status: 'running' | 'done' | 'cancelled';
+  /** every case of the pairing, in case-key order */
+  cases: FolderCaseView[];
+  done: number;
+  failed: number;
+  total: number;
+  /** per rule, the mean over the cases of each case measure (engine/aggregate.ts `caseMeanList`) */
+  means: Record<FolderEmptyRule, FolderMeanView[]>;
+  /** per rule and class, the mean over the cases of each loss's class term and each hard-mask score */
+  classMeans: Record<FolderEmptyRule, { class: number; means: FolderMeanView[] }[]>;
+  /** files without a partner in the other folder (counts; the names are in `warnings` when few) */
+  unmatched: { predictions: number; groundTruths: number };
+  /** the pairing's warnings (two files of one case, ambiguous stems) */
+  warnings: string[];
+  backends: string[];
+}
+
+/** One measure of `segscope stats` (engine/stats.ts `MeasureStats`): run B against run A, paired by case. */
+export interface FolderStatsRow {
+  measure: FolderMeasure;
+  better: 'lower' | 'higher';
+  n: number;
+  meanA: JsonNumber;
+  meanB: JsonNumber;
+  /** the mean paired difference B − A */
+  meanDiff: JsonNumber;
+  ci95: [JsonNumber, JsonNumber] | null;
+  pWilcoxon: JsonNumber | null;
+  pHolm: JsonNumber | null;
+  /** why there is no p-value */
+  pNote?: string;
+  /** cases of both runs left out of this measure (a value not finite in A or B) */
+  notFinite: number;
+}
+
+/** `segscope stats A.jsonl B.jsonl` of two runs of the panel. */
+export interface FolderStatsView {
+  /** indexes into `runs` */
+  a: number;
+  b: number;
+  /** cases with a result in both runs */
+  cases: number;
+  seed: number;
+  bootstrap: number;
+  rows: FolderStatsRow[];
+  onlyInA: number;
+  onlyInB: number;
+}
+
+/** What the folder panel shows; sent whole (throttled to ≤ 4 per second while a run goes). */
+export interface FolderViewState {
+  /** the ground-truth folder as displayed */
+  gt: string;
+  /** one or more prediction folders against it (the first is A of the stats) */
+  runs: FolderRunView[];
+  /** the columns of the case tables: losses in registry order, then `metrics.*` */
+  measures: FolderMeasure[];
+  /** the classes seen in any result, ascending */
+  classes: number[];
+  /** display name of class c at index c */
+  classNames: string[];
+  binary: boolean;
+  /** the rule the host exports with (the `segscope.emptyRule` setting, or the page's last choice) */
+  emptyRule: FolderEmptyRule;
+  /** what each rule does, in the CLI's words (engine/aggregate.ts `describeEmptyRule`) */
+  ruleMeanings: Record<FolderEmptyRule, string>;
+  /** runs[a] against runs[b] once both are over; null with one run */
+  stats: FolderStatsView | null;
+  /** a run or the stats are being computed */
+  busy: boolean;
+}
+
+export type FolderExportFormat = 'csv' | 'json';
+
+/** Host → the folder panel. */
+export type HostToFolder =
+  | { type: 'folders'; state: FolderViewState }
+  | { type: 'exported'; format: FolderExportFormat; ok: boolean; path?: string; message?: string };
+
+/** The folder panel → host. Cases are named by run index and case key, never by a path. */
+export type FolderToHost =
+  | { type: 'ready' }
+  | { type: 'rendered' }
+  /** open the case's pair (that run's prediction, the ground truth) in the results panel */
+  | { type: 'openCase'; run: number; key: string }
+  /** the empty rule chosen in the page (the host exports with it) */
+  | { type: 'emptyRule'; rule: FolderEmptyRule }
+  /** write one run's cases: CSV as `segscope evaluate --csv`, JSON as summary.json (`segscope merge`) */
+  | { type: 'export'; format: FolderExportFormat; run: number }
+  /** pick another prediction folder and evaluate it against the same ground truth */
+  | { type: 'compareAnother' }
+  | { type: 'cancel' }
+  | { type: 'log'; level: 'error' | 'warn' | 'info'; message: string };

@@ -25,6 +25,8 @@ import type {
 } from './messages.js';
 import { NOTEBOOK_PAYLOAD_VERSION } from './notebook.js';
 import { isJsonNumber } from './jsonNumber.js';
+import type { FolderToHost, HostToFolder } from './messages.js';
+import { isLossId } from '../kernels/registry.js';
 
 export { isJsonNumber };
 
@@ -189,7 +191,7 @@ export function isWebviewToHost(x: unknown): x is WebviewToHost {
     case 'slice':
       return (x.axis === 0 || x.axis === 1 || x.axis === 2) && isNonNegInt(x.index) && optional(x.class, isNonNegInt);
     case 'copy':
-      return EXPORT_FORMATS.has(x.format as string) && isStr(x.text);
+      return EXPORT_FORMATS.has(x.format as string);
     case 'savePlot':
       return (
         isStr(x.name) &&
@@ -342,4 +344,111 @@ const RENDERER_MESSAGE_TYPES = new Set(['progress', 'result', 'overlay', 'curves
 
 export function isHostToRenderer(x: unknown): x is HostToRenderer {
   return isRec(x) && isOutputId(x.output) && RENDERER_MESSAGE_TYPES.has(x.type as string) && isHostToWebview(x);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The folder panel (folder against folder in the editor)
+// ---------------------------------------------------------------------------------------------
+
+const FOLDER_RULES: readonly string[] = ['skip', 'zero', 'one', 'worst'];
+const FOLDER_METRICS: readonly string[] = ['metrics.dice', 'metrics.iou', 'metrics.precision', 'metrics.recall'];
+const CASE_STATUS = new Set(['queued', 'running', 'done', 'error', 'cancelled']);
+const RUN_STATUS = new Set(['running', 'done', 'cancelled']);
+/** Longest case key a message may name (a relative path without its extension). */
+const MAX_CASE_KEY_LENGTH = 4096;
+/** The most prediction folders one panel compares. */
+export const MAX_FOLDER_RUNS = 8;
+
+const isFolderMeasure = (x: unknown): boolean => isLossId(x) || (isStr(x) && FOLDER_METRICS.includes(x));
+const isFolderRule = (x: unknown): boolean => isStr(x) && FOLDER_RULES.includes(x);
+const isMeasureValues = (x: unknown): boolean => isRec(x) && Object.entries(x).every(([k, v]) => isFolderMeasure(k) && isJsonNumber(v));
+const isCaseKey = (x: unknown): x is string => isStr(x) && x.length > 0 && x.length <= MAX_CASE_KEY_LENGTH;
+
+function isFolderCaseView(x: unknown): boolean {
+  if (!isRec(x) || !isCaseKey(x.key) || !CASE_STATUS.has(x.status as string) || !optional(x.error, isStr)) return false;
+  if (!optional(x.values, isMeasureValues)) return false;
+  return optional(x.perClass, (p) => isArrayOf(p, (e) => isRec(e) && isNonNegInt(e.class) && isMeasureValues(e.values)));
+}
+
+const isFolderMean = (x: unknown): boolean =>
+  isRec(x) && isFolderMeasure(x.measure) && isJsonNumber(x.mean) && isNonNegInt(x.n) && isNonNegInt(x.touched);
+
+/** A record with exactly the four rules as keys, each value passing `check`. */
+const isPerRule = (x: unknown, check: (v: unknown) => boolean): boolean =>
+  isRec(x) && Object.keys(x).length === FOLDER_RULES.length && FOLDER_RULES.every((r) => check(x[r]));
+
+function isFolderRunView(x: unknown): boolean {
+  if (!isRec(x) || !isStr(x.pred) || !isStr(x.name) || !RUN_STATUS.has(x.status as string)) return false;
+  if (!isNonNegInt(x.done) || !isNonNegInt(x.failed) || !isNonNegInt(x.total)) return false;
+  if (!isArrayOf(x.cases, isFolderCaseView)) return false;
+  if (!isPerRule(x.means, (m) => isArrayOf(m, isFolderMean))) return false;
+  if (!isPerRule(x.classMeans, (m) => isArrayOf(m, (c) => isRec(c) && isNonNegInt(c.class) && isArrayOf(c.means, isFolderMean)))) return false;
+  const u = x.unmatched;
+  if (!isRec(u) || !isNonNegInt(u.predictions) || !isNonNegInt(u.groundTruths)) return false;
+  return isArrayOf(x.warnings, isStr) && isArrayOf(x.backends, isStr);
+}
+
+const isNullableJsonNumber = (x: unknown): boolean => x === null || isJsonNumber(x);
+
+function isFolderStatsRow(x: unknown): boolean {
+  return (
+    isRec(x) &&
+    isFolderMeasure(x.measure) &&
+    (x.better === 'lower' || x.better === 'higher') &&
+    isNonNegInt(x.n) &&
+    isJsonNumber(x.meanA) &&
+    isJsonNumber(x.meanB) &&
+    isJsonNumber(x.meanDiff) &&
+    (x.ci95 === null || (Array.isArray(x.ci95) && x.ci95.length === 2 && x.ci95.every(isJsonNumber))) &&
+    isNullableJsonNumber(x.pWilcoxon) &&
+    isNullableJsonNumber(x.pHolm) &&
+    optional(x.pNote, isStr) &&
+    isNonNegInt(x.notFinite)
+  );
+}
+
+function isFolderStatsView(x: unknown, runs: number): boolean {
+  if (!isRec(x) || !isNonNegInt(x.a) || !isNonNegInt(x.b) || (x.a as number) >= runs || (x.b as number) >= runs || x.a === x.b) return false;
+  return isNonNegInt(x.cases) && isNonNegInt(x.seed) && isNonNegInt(x.bootstrap) && isArrayOf(x.rows, isFolderStatsRow) && isNonNegInt(x.onlyInA) && isNonNegInt(x.onlyInB);
+}
+
+export function isFolderViewState(x: unknown): boolean {
+  if (!isRec(x) || !isStr(x.gt) || !isBool(x.binary) || !isBool(x.busy) || !isFolderRule(x.emptyRule)) return false;
+  if (!Array.isArray(x.runs) || x.runs.length < 1 || x.runs.length > MAX_FOLDER_RUNS || !x.runs.every(isFolderRunView)) return false;
+  if (!isArrayOf(x.measures, isFolderMeasure) || !isArrayOf(x.classes, isNonNegInt) || !isArrayOf(x.classNames, isStr)) return false;
+  if (!isPerRule(x.ruleMeanings, isStr)) return false;
+  return x.stats === null || isFolderStatsView(x.stats, x.runs.length);
+}
+
+export function isHostToFolder(x: unknown): x is HostToFolder {
+  if (!isRec(x) || !isStr(x.type)) return false;
+  switch (x.type) {
+    case 'folders':
+      return isFolderViewState(x.state);
+    case 'exported':
+      return (x.format === 'csv' || x.format === 'json') && isBool(x.ok) && optional(x.path, isStr) && optional(x.message, isStr);
+    default:
+      return false;
+  }
+}
+
+export function isFolderToHost(x: unknown): x is FolderToHost {
+  if (!isRec(x) || !isStr(x.type)) return false;
+  switch (x.type) {
+    case 'ready':
+    case 'rendered':
+    case 'compareAnother':
+    case 'cancel':
+      return true;
+    case 'openCase':
+      return isNonNegInt(x.run) && (x.run as number) < MAX_FOLDER_RUNS && isCaseKey(x.key);
+    case 'emptyRule':
+      return isFolderRule(x.rule);
+    case 'export':
+      return (x.format === 'csv' || x.format === 'json') && isNonNegInt(x.run) && (x.run as number) < MAX_FOLDER_RUNS;
+    case 'log':
+      return (x.level === 'error' || x.level === 'warn' || x.level === 'info') && isStr(x.message);
+    default:
+      return false;
+  }
 }

@@ -4,7 +4,7 @@
  * controls that need one only where the surface has it (no slice sliders in a saved notebook,
  * no save buttons where nothing can save).
  */
-import type { ImageFormat, PanelState, WebviewToHost } from '../protocol/messages.js';
+import type { FolderEmptyRule, ImageFormat, PanelState, WebviewToHost } from '../protocol/messages.js';
 
 /** The UI choices a surface may remember (the panel keeps them with vscode.setState). */
 export type UiChoices = NonNullable<PanelState['ui']>;
@@ -31,6 +31,14 @@ export interface ViewHost {
    * can open files (a saved notebook): no "open" buttons, and clicking a plot point does nothing.
    */
   openPair?(path: string): void;
+  /**
+   * Open one case of a folder run in the results panel, named by the run's index and the case key
+   * (never a path: the host opens only the pairs its own pairing found). Absent where nothing can
+   * open files: the rows are then not clickable.
+   */
+  openCase?(run: number, key: string): void;
+  /** Tell the host which empty-class rule the page shows (it exports with that rule). */
+  chooseEmptyRule?(rule: FolderEmptyRule): void;
   /** Report a script error (a failed redraw after a control was used, …). */
   log(level: 'error' | 'warn' | 'info', message: string): void;
 }

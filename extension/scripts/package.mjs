@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const out = join(root, 'dist', 'segscope.vsix');
 
-for (const f of ['dist/extension.cjs', 'dist/engineWorker.js', 'dist/webview/panel.js', 'dist/webview/panel.css', 'dist/webview/comparison.js', 'dist/webview/notebook.js']) {
+for (const f of ['dist/extension.cjs', 'dist/engineWorker.js', 'dist/webview/panel.js', 'dist/webview/panel.css', 'dist/webview/comparison.js', 'dist/webview/folders.js', 'dist/webview/folders.css', 'dist/webview/notebook.js']) {
   if (!existsSync(join(root, f))) {
     console.error(`package: ${f} is missing; run \`npm run build\` first`);
     process.exit(1);
@@ -28,7 +28,7 @@ const files = zipEntries(readFileSync(out))
   .filter((n) => n.startsWith('extension/') && !n.endsWith('/'))
   .map((n) => n.slice('extension/'.length));
 const problems = [];
-const must = ['dist/extension.cjs', 'dist/engineWorker.js', 'dist/webview/panel.js', 'dist/webview/panel.css', 'dist/webview/comparison.js', 'dist/webview/comparison.css', 'dist/webview/notebook.js', 'media/segscope.svg', 'node_modules/gpu.js/src/index.js', 'node_modules/gpu.js/package.json', 'node_modules/acorn/dist/acorn.js', 'node_modules/gpu-mock.js/index.js'];
+const must = ['dist/extension.cjs', 'dist/engineWorker.js', 'dist/webview/panel.js', 'dist/webview/panel.css', 'dist/webview/comparison.js', 'dist/webview/comparison.css', 'dist/webview/folders.js', 'dist/webview/folders.css', 'dist/webview/notebook.js', 'media/segscope.svg', 'node_modules/gpu.js/src/index.js', 'node_modules/gpu.js/package.json', 'node_modules/acorn/dist/acorn.js', 'node_modules/gpu-mock.js/index.js'];
 for (const f of must) if (!files.includes(f)) problems.push(`missing ${f}`);
 for (const f of files) {
   if (/\.(ts|map)$/.test(f) && !f.endsWith('.d.ts')) problems.push(`source file inside: ${f}`);

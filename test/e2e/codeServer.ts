@@ -103,7 +103,7 @@ export interface RunningCodeServer {
 }
 
 /** Start code-server on 127.0.0.1 and wait until it answers HTTP. */
-export async function startCodeServer(profile: Profile, workspace: string, port?: number, timeoutMs = 60_000): Promise<RunningCodeServer> {
+export async function startCodeServer(profile: Profile, workspace: string, port?: number, timeoutMs = 60_000, env: NodeJS.ProcessEnv = {}): Promise<RunningCodeServer> {
   const p = port ?? (await freePort());
   const args = [
     '--auth', 'none',
@@ -116,7 +116,7 @@ export async function startCodeServer(profile: Profile, workspace: string, port?
     '--extensions-dir', profile.extensionsDir,
     workspace,
   ];
-  const child = spawn(CODE_SERVER, args, { env: codeServerEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(CODE_SERVER, args, { env: { ...codeServerEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   child.stdout?.on('data', (d) => (output += String(d)));
   child.stderr?.on('data', (d) => (output += String(d)));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatCsv, formatJson, formatMarkdown, formatMs, formatValue, fullPrecision } from '../../webview/format.js';
+import { formatCsv, formatJson, formatMarkdown, formatMs, formatValue, fullPrecision } from '../../protocol/format.js';
 import { fromJsonNumber as toNumber, toJsonNumber } from '../../protocol/jsonNumber.js';
 import type { EvaluationJson } from '../../protocol/messages.js';
 import { isEvaluationJson } from '../../protocol/validate.js';

@@ -3,8 +3,22 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { MaskInputError, type TypedArray } from '../../formats/types.js';
+import { quoteForMessage, quotePath } from '../../formats/quote.js';
+import { inflateBounded, inflateHead, InflateLimitExceeded } from '../../formats/inflate.js';
+import {
+  checkMaxClasses,
+  checkMaxFileMb,
+  DECODED_BYTES_CEILING,
+  decodedBytesFor,
+  DEFAULT_MAX_CLASSES,
+  DEFAULT_MAX_ELEMENTS,
+  DEFAULT_MAX_FILE_MB,
+  fileBytesFromMb,
+  MAX_CLASSES_CEILING,
+  MAX_NPY_HEADER_BYTES,
+} from '../../formats/limits.js';
 import { decodeNpy } from '../../formats/npy.js';
 import { decodePng } from '../../formats/png.js';
 import { decodeNifti } from '../../formats/nifti.js';
@@ -185,7 +199,7 @@ describe('NPY', () => {
     const bytes = Uint8Array.from(text.slice(0, 128).padEnd(200, '\0'), (c) => c.charCodeAt(0));
     assert.equal(bytes.length, 200);
     const t0 = performance.now();
-    assertInputError(() => decodeNpy(bytes, 'huge.npy'), 'huge.npy', /dimensions 1000000x1000000 exceed the limit of 2147483647 elements/);
+    assertInputError(() => decodeNpy(bytes, 'huge.npy'), 'huge.npy', /dimensions 1000000x1000000 exceed the limit of 536870912 elements/);
     assert.ok(performance.now() - t0 < 100);
     assertInputError(
       () => decodeNpy(encodeNpy(new Uint8Array(16), [4, 4]), 'small.npy', { maxElements: 15 }),
@@ -342,7 +356,7 @@ describe('PNG', () => {
     const v = new DataView(bytes.buffer);
     v.setUint32(16, 100000);
     v.setUint32(20, 100000);
-    assertInputError(() => decodePng(bytes, 'big.png'), 'big.png', /dimensions 100000x100000 exceed the limit of 2147483647 elements/);
+    assertInputError(() => decodePng(bytes, 'big.png'), 'big.png', /dimensions 100000x100000 exceed the limit of 536870912 elements/);
   });
 
   test('not a PNG', () => {
@@ -516,7 +530,7 @@ describe('NIfTI', () => {
     v.setInt16(42, 10000, true);
     v.setInt16(44, 10000, true);
     v.setInt16(46, 10000, true);
-    assertInputError(() => decodeNifti(small, 'h.nii'), 'h.nii', /dimensions 10000x10000x10000 exceed the limit of 2147483647 elements/);
+    assertInputError(() => decodeNifti(small, 'h.nii'), 'h.nii', /dimensions 10000x10000x10000 exceed the limit of 536870912 elements/);
     assertInputError(() => decodeNifti(new Uint8Array(gzipSync(small)), 'h.nii.gz'), 'h.nii.gz', /exceed the limit/);
     const two = encodeNifti(new Uint8Array(8), [2, 2, 2], { version: 2 });
     new DataView(two.buffer).setBigInt64(24, 10n ** 12n, true);
@@ -603,4 +617,92 @@ describe('loadMaskFile', () => {
     assert.deepEqual(Array.from(m.data), [3, 4]);
     assertInputError(() => decodeMask(new Uint8Array(4), 'mem.tif'), 'mem.tif', /unknown format '\.tif'/);
   });
+
+  test('maxBytes 0 is no limit; a negative limit is an error, not a limit of negative bytes', async () => {
+    const p = file('any.npy', encodeNpy(new Uint8Array(16), [4, 4]));
+    assert.deepEqual((await loadMaskFile(p, { maxBytes: 0 })).shape, [4, 4]);
+    await assert.rejects(loadMaskFile(p, { maxBytes: -5 * 1024 * 1024 }), (e: unknown) => e instanceof MaskInputError && /got -5242880/.test(e.message) && !/limit of -/.test(e.message));
+  });
+
+  test('the decompressed size of a .nii.gz is held to the file limit, checked before inflating', async () => {
+    const p = file('zeros.nii.gz', encodeNifti(new Uint8Array(64 * 64 * 64), [64, 64, 64], { gzip: true }));
+    await assertRejectsInput(loadMaskFile(p, { maxBytes: 100_000 }), p, /256\.3 KiB once decompressed, over the limit of 97\.7 KiB; raise it with --max-file-mb/);
+    assert.deepEqual((await loadMaskFile(p, { maxBytes: 0 })).shape, [64, 64, 64]);
+  });
 });
+
+// ---------------------------------------------------------------------------------------------
+describe('quoteForMessage: text from files never reaches a message raw', () => {
+  test('control characters, DEL, C1, bidi overrides and lone surrogates are escaped', () => {
+    assert.equal(quoteForMessage('a\nb\x1b[31mc\x7f\x9b'), 'a\\x0ab\\x1b[31mc\\x7f\\x9b');
+    assert.equal(quoteForMessage('x\u202ey\u200bz'), 'x\\u{202e}y\\u{200b}z');
+    assert.equal(quoteForMessage('\ud800'), '\\u{d800}');
+    assert.equal(quoteForMessage('liver \u00e9 \u{1f600} ≥ C:\\masks'), 'liver \u00e9 \u{1f600} ≥ C:\\masks', 'printable text and backslashes stay');
+  });
+
+  test('long text is cut with an ellipsis, keeping its head and tail, never inside an escape', () => {
+    const long = 'h'.repeat(100) + 't'.repeat(100);
+    const q = quoteForMessage(long, 80);
+    assert.equal(q.length, 80);
+    assert.ok(q.startsWith('hhh') && q.endsWith('ttt') && q.includes('…'));
+    for (let max = 5; max < 40; max++) {
+      const cut = quoteForMessage('\x1b'.repeat(50), max);
+      assert.ok(cut.length <= max, `${cut.length} <= ${max}`);
+      assert.match(cut, /^(\\x1b)*…(\\x1b)*$/, `max ${max}: ${cut}`);
+    }
+    assert.equal(quoteForMessage('x'.repeat(10_000_000), 80).length, 80, 'bounded work on huge text');
+    assert.equal(quotePath('/a/'.repeat(50)), '/a/'.repeat(50), 'paths are cut only when absurdly long');
+  });
+
+  test('idempotent: escaping an escaped text changes nothing', () => {
+    for (const s of ['a\nb', '\x1b[0m', 'plain', '\\x41', 'é\u0000']) {
+      const once = quoteForMessage(s, 0);
+      assert.equal(quoteForMessage(once, 0), once);
+    }
+  });
+
+  test('MaskInputError escapes the file name and the problem once, and keeps the raw text in its fields', () => {
+    const e = new MaskInputError('a\nb.npy', 'bad \x1b[2J');
+    assert.equal(e.message, 'a\\x0ab.npy: bad \\x1b[2J');
+    assert.equal(e.file, 'a\nb.npy');
+    assert.equal(e.problem, 'bad \x1b[2J');
+  });
+});
+
+describe('limits: one place, one meaning', () => {
+  test('--max-file-mb: a positive number or 0 (no limit); negative or NaN is a clear error', () => {
+    assert.equal(checkMaxFileMb(0), null);
+    assert.equal(checkMaxFileMb(0.5), null);
+    assert.match(checkMaxFileMb(-5)!, /--max-file-mb must be a number of MiB > 0, or 0 for no limit; got -5/);
+    assert.match(checkMaxFileMb(NaN)!, /got NaN/);
+    assert.equal(fileBytesFromMb(0), 0);
+    assert.equal(fileBytesFromMb(2), 2 * 1024 * 1024);
+    assert.equal(decodedBytesFor(0), DECODED_BYTES_CEILING);
+    assert.equal(decodedBytesFor(undefined), DEFAULT_MAX_FILE_MB * 1024 * 1024);
+  });
+
+  test('--max-classes: an integer from 2 to the ceiling', () => {
+    assert.equal(checkMaxClasses(DEFAULT_MAX_CLASSES), null);
+    assert.equal(checkMaxClasses(MAX_CLASSES_CEILING), null);
+    for (const bad of [1, 0, -3, 2.5, MAX_CLASSES_CEILING + 1, NaN]) assert.ok(checkMaxClasses(bad), `${bad} refused`);
+  });
+
+  test('the defaults', () => {
+    assert.equal(DEFAULT_MAX_ELEMENTS, 2 ** 29);
+    assert.equal(DEFAULT_MAX_CLASSES, 1024);
+    assert.equal(MAX_NPY_HEADER_BYTES, 65536);
+  });
+});
+
+describe('bounded inflation', () => {
+  test('inflateBounded stops at the bound; inflateHead returns the head of a bomb without inflating it', () => {
+    const bomb = deflateSync(Buffer.alloc(64 * 1024 * 1024));
+    assert.throws(() => inflateBounded(bomb, 'zlib', 1000), (e: unknown) => e instanceof InflateLimitExceeded && e.limit === 1000);
+    const before = process.memoryUsage().rss;
+    const head = inflateHead(bomb, 'zlib', 540);
+    assert.ok(head.length >= 540 && head.length <= 540 + (1 << 20) + 65536, `${head.length} bytes`);
+    assert.ok(process.memoryUsage().rss - before < 32 * 1024 * 1024);
+    assert.equal(inflateHead(deflateSync(Buffer.from('short')), 'zlib', 540).length, 5, 'a short stream is returned whole');
+  });
+});
+

@@ -137,7 +137,7 @@ test('invalid values are reported by name and fall back to the default', () => {
 test('maxFileSizeMB 0 means no limit; classes 0 and predScale 0 mean inferred / off', () => {
   const { options, problems } = settingsToOptions({ maxFileSizeMB: 0, classes: 0, predScale: 0 });
   assert.deepEqual(problems, []);
-  assert.equal(options.maxFileBytes, undefined);
+  assert.equal(options.maxFileBytes, 0, "0 reaches the engine, where it means no limit (as --max-file-mb 0)");
   assert.equal(options.classes, undefined);
   assert.equal(options.predScale, undefined);
 });

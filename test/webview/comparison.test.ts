@@ -30,7 +30,7 @@ import { renderWebviewHtml } from '../../extension/webviewHtml.js';
 import { fromJsonNumber } from '../../protocol/jsonNumber.js';
 import type { ComparisonToHost, ComparisonViewState, HostToComparison, RankedMeasure } from '../../protocol/messages.js';
 import { isComparisonToHost } from '../../protocol/validate.js';
-import { formatValue, fullPrecision } from '../../webview/format.js';
+import { formatValue, fullPrecision } from '../../protocol/format.js';
 import { EPOCHS, writeComparisonFixtures } from '../fixtures/comparison.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');

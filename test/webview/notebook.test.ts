@@ -35,7 +35,7 @@ import { fromJsonNumber } from '../../protocol/jsonNumber.js';
 import type { ComparisonJson, EvaluationJson, FilesPayload, HostToRenderer, MasksPayload, RankedMeasure, RendererToHost } from '../../protocol/messages.js';
 import { NOTEBOOK_MIME } from '../../protocol/notebook.js';
 import { isRendererToHost, NOTEBOOK_DTYPE_BYTES } from '../../protocol/validate.js';
-import { formatValue, fullPrecision } from '../../webview/format.js';
+import { formatValue, fullPrecision } from '../../protocol/format.js';
 import { writeComparisonFixtures } from '../fixtures/comparison.js';
 import { DEMO_PAIRS, writeDemoWorkspace } from '../fixtures/demoWorkspace.js';
 import { binary2d, labels3d, type Fixture } from './fixtures.js';

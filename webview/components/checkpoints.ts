@@ -12,10 +12,10 @@
  */
 import Plotly, { type PlotData } from 'plotly.js-strict-dist-min';
 import { measureHigherIsBetter, measureJson, measureName, measureValue } from '../../protocol/comparison.js';
-import { formatValue } from '../format.js';
+import { formatValue } from '../../protocol/format.js';
 import { defineComponent } from './component.js';
 import { h, part } from './dom.js';
-import { PLOT_CONFIG, baseLayout, plotElement, plotTools, removePlaceholder, showPlaceholder } from './plot.js';
+import { PLOT_CONFIG, baseLayout, plotElement, plotTools, removePlaceholder, showPlaceholder, plotText } from './plot.js';
 import { isDistanceMeasure, measuresOf, type ComparisonProps } from './comparisonTable.js';
 
 export interface CheckpointsProps extends ComparisonProps {
@@ -95,14 +95,14 @@ export const mountCheckpoints = defineComponent<CheckpointsProps>('comparison-ch
         visible: visibility.get(key) ?? true,
         x,
         y,
-        text: stepped.map((p) => `${p.name}: ${formatValue(measureJson(doc.predictions[p.i].result, key))}`),
+        text: stepped.map((p) => `${plotText(p.name)}: ${formatValue(measureJson(doc.predictions[p.i].result, key))}`),
         customdata: stepped.map((p) => p.path),
         yaxis: !normalised && isDistanceMeasure(key) ? 'y2' : 'y',
         line: { color: t.series[k % t.series.length], width: 2, dash: higher ? 'dot' : 'solid' },
         // the palette repeats after a few colours: each round of it gets its own marker
         marker: { size: 7, symbol: ['circle', 'square', 'diamond', 'triangle-up'][Math.floor(k / t.series.length) % 4] },
         connectgaps: false,
-        hovertemplate: `${measureName(key).replace(/[<>&]/g, '')}${higher ? ' ↑' : ''}<br>%{text}<extra>step %{x}</extra>`,
+        hovertemplate: `${plotText(measureName(key))}${higher ? ' ↑' : ''}<br>%{text}<extra>step %{x}</extra>`,
       };
     });
     const base = baseLayout(t);

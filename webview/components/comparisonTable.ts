@@ -21,7 +21,7 @@ import { measureHigherIsBetter, measureJson, measureName, measureValue } from '.
 import type { ComparisonEntry, ComparisonJson, ComparisonViewState, RankedMeasure } from '../../protocol/messages.js';
 import { LOSS_IDS, LOSSES, higherIsBetter, isLossId, type LossId } from '../../kernels/registry.js';
 import { fromJsonNumber } from '../../protocol/jsonNumber.js';
-import { fullPrecision } from '../format.js';
+import { fullPrecision } from '../../protocol/format.js';
 import { defineComponent } from './component.js';
 import { classLabel, clear, h, part, valueCell } from './dom.js';
 

@@ -11,10 +11,10 @@
  */
 import Plotly, { type PlotData } from 'plotly.js-strict-dist-min';
 import { describeDisagreement, measureHigherIsBetter, measureJson, measureName } from '../../protocol/comparison.js';
-import { formatValue } from '../format.js';
+import { formatValue } from '../../protocol/format.js';
 import { defineComponent } from './component.js';
 import { clear, h, part } from './dom.js';
-import { PLOT_CONFIG, baseLayout, plotElement, plotTools, removePlaceholder, showPlaceholder } from './plot.js';
+import { PLOT_CONFIG, baseLayout, plotElement, plotTools, removePlaceholder, showPlaceholder, plotText } from './plot.js';
 import { measuresOf, type ComparisonProps } from './comparisonTable.js';
 
 /** What a newcomer reads above the chart. */
@@ -97,7 +97,7 @@ export const mountDisagreements = defineComponent<ComparisonProps>('comparison-d
     const traces: PlotData[] = predictions.map((p, i) => ({
       type: 'scatter',
       mode: 'lines+markers',
-      name: p.name,
+      name: plotText(p.name),
       uid: `prediction-${i}`,
       x: measures,
       y: measures.map((key) => doc.ranks[key]?.[i] ?? null),
@@ -105,7 +105,7 @@ export const mountDisagreements = defineComponent<ComparisonProps>('comparison-d
       customdata: measures.map(() => p.path),
       line: { color: t.series[i % t.series.length], width: 2.5, shape: 'linear' },
       marker: { size: 8, symbol: ['circle', 'square', 'diamond', 'triangle-up', 'x', 'cross', 'star', 'pentagon'][i % 8] },
-      hovertemplate: `<b>${p.name.replace(/[<>&]/g, '')}</b><br>%{x}: rank %{y} (%{text})<extra></extra>`,
+      hovertemplate: `<b>${plotText(p.name)}</b><br>%{x}: rank %{y} (%{text})<extra></extra>`,
     }));
     const base = baseLayout(t);
     // a narrow view: upright labels, one per category

@@ -3,7 +3,7 @@
  * handlers), the value cell every table uses, class labels. Stateless.
  */
 import { fromJsonNumber, type JsonNumber } from '../../protocol/jsonNumber.js';
-import { formatValue, fullPrecision } from '../format.js';
+import { formatValue, fullPrecision } from '../../protocol/format.js';
 
 export type Child = Node | string | null | undefined | false;
 

@@ -10,7 +10,7 @@
 import Plotly, { type PlotData } from 'plotly.js-strict-dist-min';
 import type { OverlayData, SliceAxis } from '../../protocol/messages.js';
 import type { SliceRequest } from '../host.js';
-import { formatValue } from '../format.js';
+import { formatValue } from '../../protocol/format.js';
 import { defineComponent } from './component.js';
 import { classLabel, clear, h, part, type ClassNaming } from './dom.js';
 import { PLOT_CONFIG, baseLayout, plotElement, plotTools, removePlaceholder, showPlaceholder } from './plot.js';

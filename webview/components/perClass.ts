@@ -7,10 +7,10 @@ import Plotly, { type PlotData } from 'plotly.js-strict-dist-min';
 import { fromJsonNumber } from '../../protocol/jsonNumber.js';
 import type { EvaluationJson } from '../../protocol/messages.js';
 import { LOSS_IDS, LOSSES, isLossId } from '../../kernels/registry.js';
-import { formatValue } from '../format.js';
+import { formatValue } from '../../protocol/format.js';
 import { defineComponent } from './component.js';
 import { classLabel, clear, h, part, valueCell } from './dom.js';
-import { PLOT_CONFIG, baseLayout, plotElement, plotTools } from './plot.js';
+import { PLOT_CONFIG, baseLayout, plotElement, plotText, plotTools } from './plot.js';
 
 export interface PerClassProps {
   result: EvaluationJson;
@@ -38,7 +38,7 @@ export const mountPerClass = defineComponent<PerClassProps>('per-class', 'Per-cl
   return async ({ result: r, classNames }, { theme: t }) => {
     const naming = { classNames, binary: r.binary };
     const classes = [...new Set([...r.perClass.map((e) => e.class), ...r.metrics.perClass.map((e) => e.class)])].sort((a, b) => a - b);
-    const labels = classes.map((c) => classLabel(c, naming));
+    const labels = classes.map((c) => plotText(classLabel(c, naming)));
     const get = (c: number, k: string) => {
       const e = r.perClass.find((x) => x.class === c);
       return e && e[k] !== undefined ? fromJsonNumber(e[k]) : NaN;

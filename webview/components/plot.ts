@@ -9,6 +9,15 @@ import type { ViewHost } from '../host.js';
 import { clear, h } from './dom.js';
 import type { Theme } from './theme.js';
 
+/**
+ * Text for Plotly from a file or a user (class names from classes.json, file names): Plotly draws
+ * a subset of HTML in labels, legends and hover text (`<a href>`, `<b>`, `<br>`), so the markup
+ * characters are written as entities and shown as themselves.
+ */
+export function plotText(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 export const PLOT_CONFIG = { responsive: true, displayModeBar: false, displaylogo: false, scrollZoom: false };
 
 export function baseLayout(t: Theme, extra: PlotLayout = {}): PlotLayout {

@@ -9,7 +9,7 @@
 import { fromJsonNumber } from '../../protocol/jsonNumber.js';
 import type { EvaluationJson } from '../../protocol/messages.js';
 import { FAMILY_NAMES, LOSS_IDS, LOSSES, METRIC_IDS, METRIC_NAMES } from '../../kernels/registry.js';
-import { formatMs, formatValue, fullPrecision } from '../format.js';
+import { formatMs, formatValue, fullPrecision } from '../../protocol/format.js';
 import { LOSS_CARDS } from '../lossCards.js';
 import { defineComponent } from './component.js';
 import { classLabel, clear, h, part, valueCell } from './dom.js';

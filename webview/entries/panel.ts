@@ -11,7 +11,6 @@
  * `data-scope` and, per class, `data-class`.
  */
 import '../cspShim.js'; // first: before Plotly loads
-import { formatCsv, formatJson, formatMarkdown } from '../format.js';
 import type { Mounted, ViewHost } from '../host.js';
 import { clear, h } from '../components/dom.js';
 import { mountResults, type ResultsProps } from '../components/results.js';
@@ -294,12 +293,7 @@ function startPanel(vscode: VsCodeApi, root: HTMLElement): void {
 
   for (const b of copyButtons) {
     b.addEventListener('click', () => {
-      const r = state.result;
-      if (!r) return;
-      const format = b.dataset.copy as ExportFormat;
-      const names = state.details?.classNames ?? [];
-      const text = format === 'json' ? formatJson(r) : format === 'csv' ? formatCsv(r, names) : formatMarkdown(r, names);
-      post({ type: 'copy', format, text });
+      if (state.result) post({ type: 'copy', format: b.dataset.copy as ExportFormat });
     });
   }
 

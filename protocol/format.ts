@@ -1,10 +1,11 @@
 /**
  * Pure formatters of an evaluation result (the CLI's JSON document) for the panel's copy buttons
- * and its cells: JSON, CSV (long format, one number per row), Markdown tables, display numbers.
+ * (formatted by the host, which puts them on the clipboard) and the views' cells: JSON, CSV (long
+ * format, one number per row), Markdown tables, display numbers.
  * No DOM; unit-tested in test/unit/format.test.ts.
  */
-import type { EvaluationJson } from '../protocol/messages.js';
-import { fromJsonNumber, type JsonNumber } from '../protocol/jsonNumber.js';
+import type { EvaluationJson } from './messages.js';
+import { fromJsonNumber, type JsonNumber } from './jsonNumber.js';
 
 /** Full precision text of a value: shortest round-trip decimal, or Infinity / -Infinity / NaN. */
 export function fullPrecision(v: JsonNumber | undefined | null): string {
