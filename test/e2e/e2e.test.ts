@@ -12,7 +12,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
@@ -20,7 +20,7 @@ import { DEMO_NOTEBOOK, writeDemoNotebook } from '../fixtures/demoNotebook.js';
 import { EPOCHS } from '../fixtures/comparison.js';
 import { DEMO_PAIRS, writeDemoWorkspace } from '../fixtures/demoWorkspace.js';
 import { encodePng } from '../fixtures/encode.js';
-import { rng } from '../fixtures/folders.js';
+import { rng } from '../fixtures/random.js';
 import { E2E_DIR, ROOT, checkInstalled, makeProfile, startCodeServer, type RunningCodeServer } from './codeServer.js';
 
 const SHOTS = join(ROOT, 'test-results', 'e2e');
@@ -76,6 +76,27 @@ async function scenario(name: string, fn: () => Promise<void>): Promise<void> {
     await page.keyboard.press('Escape').catch(() => undefined);
     throw e;
   }
+}
+
+/** Developer: Reload Window, waiting until the old page is gone and the new workbench is there. */
+async function reloadWindow(): Promise<void> {
+  await page.evaluate(() => ((window as unknown as { __segscopeBeforeReload?: boolean }).__segscopeBeforeReload = true));
+  await runCommand('Developer: Reload Window');
+  await page.waitForFunction(
+    () => !(window as unknown as { __segscopeBeforeReload?: boolean }).__segscopeBeforeReload && !!document.querySelector('.monaco-workbench'),
+    undefined,
+    { timeout: 90_000, polling: 250 },
+  );
+}
+
+/** The text of a file another process writes (atomically, by rename), once it exists. */
+async function waitForFile(path: string, timeoutMs: number, failure: string): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(path)) {
+    if (Date.now() > deadline) throw new Error(failure);
+    await page.waitForTimeout(250);
+  }
+  return readFileSync(path, 'utf8');
 }
 
 async function shot(name: string): Promise<void> {
@@ -166,7 +187,8 @@ async function contextMenu(rel: string, label: string): Promise<void> {
   const item = page.locator('.context-view .action-item', { hasText: label }).first();
   await item.waitFor({ timeout: 30_000 });
   await item.hover();
-  await page.waitForTimeout(300);
+  // VS Code's menu ignores a mouse-up right after it opens; the hovered item taking focus says it is ready
+  await item.locator('.action-menu-item.focused').or(item.locator(':scope.focused')).first().waitFor({ timeout: 5_000 }).catch(() => undefined);
   await item.click();
   const closed = await page.locator('.context-view .monaco-menu').first().waitFor({ state: 'detached', timeout: 3_000 }).then(() => true, () => false);
   if (!closed) await page.keyboard.press('Enter');
@@ -536,9 +558,7 @@ describe('SegScope in code-server (VS Code 1.139, Chromium)', { timeout: 15 * 60
       // make the 3D panel the active editor, then reload the window (a proper shutdown: state is saved)
       await page.locator('.tabs-container .tab', { hasText: 'liver_pred.nii.gz ⇄ liver_gt.nii.gz' }).first().click();
       await panelFrame('liver_pred.nii.gz', 'liver_gt.nii.gz', 30_000);
-      await runCommand('Developer: Reload Window');
-      await page.waitForTimeout(2_000);
-      await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+      await reloadWindow();
       const frame = await panelFrame('liver_pred.nii.gz', 'liver_gt.nii.gz', 120_000);
       await shot('restored-3d-panel');
       await assertPanelMatchesCli(frame, p.pred, p.gt);
@@ -558,19 +578,15 @@ describe('SegScope in code-server (VS Code 1.139, Chromium)', { timeout: 15 * 60
       });
       const dir = join(workspace, '.segscope-e2e');
       mkdirSync(dir, { recursive: true });
-      rmSync(join(dir, 'concurrency.json'), { force: true });
-      // the extension's test hook (extension/e2eHooks.ts) starts them when the request file appears
-      writeFileSync(join(dir, 'concurrency-request.json'), JSON.stringify({ pairs }));
-      const deadline = Date.now() + 240_000;
-      let report: { results: { pred: string; gt: string; dice?: number | string; error?: string }[]; delayMs: { max: number; p99: number; mean: number }; ms: number } | undefined;
-      while (!report) {
-        try {
-          report = JSON.parse(readFileSync(join(dir, 'concurrency.json'), 'utf8'));
-        } catch {
-          if (Date.now() > deadline) throw new Error('the 20 evaluations did not finish within 240 s');
-          await page.waitForTimeout(500);
-        }
-      }
+      for (const f of ['concurrency.json', 'concurrency-started.json']) rmSync(join(dir, f), { force: true });
+      await runCommand('Focus on Loss Comparison View'); // the extension is active (onView), whatever ran before
+      // the extension's test hook (extension/e2eHooks.ts) polls for the request and starts them all at once
+      writeFileSync(join(dir, 'concurrency-request.json.tmp'), JSON.stringify({ pairs }));
+      renameSync(join(dir, 'concurrency-request.json.tmp'), join(dir, 'concurrency-request.json'));
+      await waitForFile(join(dir, 'concurrency-started.json'), 60_000, 'the extension host did not take the request of 20 evaluations within 60 s');
+      type Report = { results: { pred: string; gt: string; dice?: number | string; error?: string }[]; delayMs: { max: number; p99: number; mean: number }; ms: number; failed?: string };
+      const report = JSON.parse(await waitForFile(join(dir, 'concurrency.json'), 240_000, 'the 20 evaluations did not finish within 240 s')) as Report;
+      assert.equal(report.failed, undefined, `the evaluations failed: ${report.failed}`);
       const expected = new Map<string, number>();
       for (const r of report.results) {
         assert.equal(r.error, undefined, `${r.pred}: ${r.error}`);
@@ -642,9 +658,7 @@ describe('SegScope in code-server (VS Code 1.139, Chromium)', { timeout: 15 * 60
     scenario('comparison-reload', async () => {
       const before = await comparisonCells(await comparisonFrame(3 + EPOCHS.length), 'dice');
       await closeEditors();
-      await runCommand('Developer: Reload Window');
-      await page.waitForTimeout(2_000);
-      await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+      await reloadWindow();
       await runCommand('Focus on Loss Comparison View');
       const after = await comparisonCells(await comparisonFrame(3 + EPOCHS.length, 120_000), 'dice');
       assert.deepEqual(after.map((c) => c.value), before.map((c) => c.value));
