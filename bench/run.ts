@@ -22,6 +22,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { encode as encodePng } from 'fast-png';
 import type { EvaluateOptions, EvaluationResult, LossId } from '../kernels/types.js';
+import { rng as seededRandom } from '../test/fixtures/random.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
@@ -301,17 +302,6 @@ async function childMain(specPath: string): Promise<void> {
 // ------------------------------------------------------------------------------------------------
 // Workload generation (deterministic)
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function gaussian(rng: () => number): () => number {
   let spare: number | null = null;
   return () => {
@@ -419,7 +409,7 @@ function ellipseField(es: Ellipse[], H: number, W: number, floor: number): Float
 
 /** W1 / W4 scene: a binary label map and a jittered prediction field. */
 function binaryScene(seed: number, H: number, W: number, count: number) {
-  const rng = mulberry32(seed);
+  const rng = seededRandom(seed);
   const truth = randomEllipses(rng, H, W, count, 0.015, 0.07);
   const gtField = ellipseField(truth, H, W, -1);
   const gt = new Uint8Array(H * W);
@@ -440,7 +430,7 @@ function makeW1(dir: string, H: number, W: number) {
 
 /** W2: a street-scene-like label map with 19 classes and a void (255) ego-vehicle strip and rings. */
 function makeW2(dir: string, H: number, W: number, C: number) {
-  const scene = mulberry32(21);
+  const scene = seededRandom(21);
   const phase = Array.from({ length: 4 }, () => scene() * 2 * Math.PI);
   const thingClasses = [3, 4, 5, 6, 7, 9, 11, 12, 13, 14, 15, 16, 17, 18].filter((c) => c < C);
   const nObjects = Math.max(12, Math.round((90 * H * W) / 1024 ** 2));
@@ -487,9 +477,9 @@ function makeW2(dir: string, H: number, W: number, C: number) {
     return lab;
   };
   const gt = paint(null, true);
-  const jit = mulberry32(22);
+  const jit = seededRandom(22);
   const predLabels = paint(jit, false);
-  const g = gaussian(mulberry32(23));
+  const g = gaussian(seededRandom(23));
   const N = H * W;
   const probs = new Float32Array(C * N);
   const z = new Float64Array(C);
@@ -513,7 +503,7 @@ function makeW2(dir: string, H: number, W: number, C: number) {
 
 /** W3: binary organ-like ellipsoids in a [D, H, W] volume with anisotropic spacing. */
 function makeW3(dir: string, D: number, H: number, W: number, spacing: number[]) {
-  const rng = mulberry32(31);
+  const rng = seededRandom(31);
   const [sz, sy, sx] = spacing;
   const ext = [D * sz, H * sy, W * sx];
   const organs = Array.from({ length: 3 }, (_, k) => ({

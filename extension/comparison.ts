@@ -5,7 +5,7 @@
  * ground truth held by one session so its worker decodes it once; a prediction already evaluated
  * with the same file contents and options (content hash) is not computed again.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import type { ComparisonEntry, ComparisonToHost, ComparisonViewState, Evaluation
 import { isComparisonToHost, isEvaluationJson, isHostToComparison } from '../protocol/validate.js';
 import { readClassNames, readEvaluateOptions } from './config.js';
 import { displayPath } from './panelRestore.js';
-import { renderWebviewHtml } from './webviewHtml.js';
+import { loadWebviewPage, webviewOptions } from './webviewPage.js';
 
 export const COMPARISON_VIEW_ID = 'segscope.comparison';
 const STATE_KEY = 'segscope.comparison';
@@ -277,15 +277,8 @@ export class ComparisonViewProvider implements vscode.WebviewViewProvider {
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
     const dist = vscode.Uri.joinPath(this.context.extensionUri, 'dist');
-    view.webview.options = { enableScripts: true, localResourceRoots: [dist] };
-    const asUri = (file: string) => view.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview', file)).toString();
-    view.webview.html = renderWebviewHtml({
-      cspSource: view.webview.cspSource,
-      nonce: randomBytes(24).toString('base64').replace(/[^A-Za-z0-9]/g, 'x'),
-      scriptUri: asUri('comparison.js'),
-      styleUri: asUri('comparison.css'),
-      title: 'SegScope Loss Comparison',
-    });
+    view.webview.options = webviewOptions(dist);
+    loadWebviewPage(view.webview, dist, 'comparison', 'SegScope Loss Comparison');
     view.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m));
     // a hidden view's webview may be discarded: send the whole state again when it shows
     view.onDidChangeVisibility(() => {

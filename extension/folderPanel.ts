@@ -11,7 +11,6 @@
  * "Compare with another prediction folder…" adds a second run against the same ground truth and then
  * the `segscope stats` table of B − A (a third folder replaces the second).
  */
-import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { isDirectory } from '../engine/folders.js';
@@ -26,7 +25,7 @@ import type { PanelManager } from './panel.js';
 import { orderPair } from './pairing.js';
 import { displayPath } from './panelRestore.js';
 import { selectedFiles } from './pairCommand.js';
-import { renderWebviewHtml } from './webviewHtml.js';
+import { loadWebviewPage, webviewOptions } from './webviewPage.js';
 
 export const FOLDER_VIEW_TYPE = 'segscope.folders';
 /** At most this often a running panel gets a new state (4 per second). */
@@ -39,10 +38,6 @@ export interface FolderPanelSnapshot {
   busy: boolean;
   /** how many times the page reported 'rendered' */
   rendered: number;
-}
-
-function nonce(): string {
-  return randomBytes(24).toString('base64').replace(/[^A-Za-z0-9]/g, 'x');
 }
 
 const pairKey = (a: string, b: string) => [resolve(a), resolve(b)].sort().join('\u0000');
@@ -115,8 +110,7 @@ class FolderPanelManager implements vscode.Disposable {
       if (panel.busy) return panel;
     } else {
       const webviewPanel = vscode.window.createWebviewPanel(FOLDER_VIEW_TYPE, `SegScope: ${basename(pred)} ⇄ ${basename(gt)} (folders)`, vscode.ViewColumn.Active, {
-        enableScripts: true,
-        localResourceRoots: [this.distUri],
+        ...webviewOptions(this.distUri),
         retainContextWhenHidden: true,
         enableFindWidget: true,
       });
@@ -158,8 +152,7 @@ class FolderPanel {
   ) {
     this.rule = readEmptyRule(vscode.Uri.file(gtDir));
     const webview = panel.webview;
-    const asUri = (file: string) => webview.asWebviewUri(vscode.Uri.joinPath(manager.distUri, 'webview', file)).toString();
-    webview.html = renderWebviewHtml({ cspSource: webview.cspSource, nonce: nonce(), scriptUri: asUri('folders.js'), styleUri: asUri('folders.css'), title: panel.title });
+    loadWebviewPage(webview, manager.distUri, 'folders', panel.title);
     this.subscriptions.push(
       webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
       panel.onDidDispose(() => this.dispose()),

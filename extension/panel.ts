@@ -5,7 +5,6 @@
  * before it is acted on. The pair is one engine session (engine/pool.ts) in the shared worker
  * pool: decoded once, then asked for the result, overlays and curves.
  */
-import { randomBytes } from 'node:crypto';
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { EngineCancelled, EngineError, type PooledSession, type WorkerPool } from '../engine/pool.js';
@@ -16,7 +15,7 @@ import { isHostToWebview, isWebviewToHost } from '../protocol/validate.js';
 import { readClassNames, readEvaluateOptions } from './config.js';
 import { displayPath, rememberPair, resolveRestoredPair } from './panelRestore.js';
 import { savePlot } from './savePlot.js';
-import { renderWebviewHtml } from './webviewHtml.js';
+import { loadWebviewPage, webviewOptions } from './webviewPage.js';
 
 export const VIEW_TYPE = 'segscope.results';
 
@@ -35,10 +34,6 @@ export interface PanelSnapshot {
   rendered: number;
   /** whether the panel was restored by the serializer */
   restored: boolean;
-}
-
-function nonce(): string {
-  return randomBytes(24).toString('base64').replace(/[^A-Za-z0-9]/g, 'x');
 }
 
 /** The key of a pair: one panel per unordered pair of files. */
@@ -74,8 +69,7 @@ export class PanelManager implements vscode.Disposable {
       panel.setPair(pred, gt);
     } else {
       const webviewPanel = vscode.window.createWebviewPanel(VIEW_TYPE, titleOf(pred, gt), vscode.ViewColumn.Active, {
-        enableScripts: true,
-        localResourceRoots: [this.distUri],
+        ...webviewOptions(this.distUri),
         retainContextWhenHidden: true,
         enableFindWidget: true,
       });
@@ -89,7 +83,7 @@ export class PanelManager implements vscode.Disposable {
   /** The serializer's side: a panel re-created after a window reload. */
   async restore(webviewPanel: vscode.WebviewPanel, state: unknown): Promise<void> {
     const title = webviewPanel.title;
-    webviewPanel.webview.options = { enableScripts: true, localResourceRoots: [this.distUri] };
+    webviewPanel.webview.options = webviewOptions(this.distUri);
     const pair = await resolveRestoredPair(state, title, this.context.workspaceState);
     if (pair && 'refused' in pair) {
       const panel = new ResultsPanel(this, webviewPanel, '', '', true);
@@ -192,9 +186,7 @@ export class ResultsPanel {
     this.key = pairKey(pred, gt);
     panel.title = titleOf(pred, gt);
     const webview = panel.webview;
-    const scriptUri = webview.asWebviewUri(vscode.Uri.joinPath(manager.distUri, 'webview', 'panel.js')).toString();
-    const styleUri = webview.asWebviewUri(vscode.Uri.joinPath(manager.distUri, 'webview', 'panel.css')).toString();
-    webview.html = renderWebviewHtml({ cspSource: webview.cspSource, nonce: nonce(), scriptUri, styleUri, title: panel.title });
+    loadWebviewPage(webview, manager.distUri, 'panel', panel.title);
     this.subscriptions.push(
       webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
       panel.onDidDispose(() => this.dispose()),

@@ -6,6 +6,7 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { rng } from '../fixtures/random.js';
 import { availableBackends, GPU_BACKENDS, resolveBackend, type GpuBackend } from '../../kernels/backends.js';
 import { computePixelSumsGpu, disposeGpu } from '../../kernels/gpu/index.js';
 import { computePixelSumsReference } from '../../kernels/reference/pixelSums.js';
@@ -18,17 +19,6 @@ const required = (process.env.SEGSCOPE_REQUIRE_BACKENDS ?? '')
 after(() => disposeGpu());
 
 // ---- deterministic random data ----
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussian(rnd: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
@@ -48,7 +38,7 @@ function pairOf(shape: number[], classes: number, binary: boolean, pred: Prepare
 
 /** Foreground probabilities with the hard cases: exact 0, 1 and 0.5, and values within 1e-9 of 0 and 1. */
 function binaryProbabilities(seed: number, h: number, w: number, float64 = false): PreparedPair {
-  const rnd = random(seed);
+  const rnd = rng(seed);
   const size = h * w;
   const target = targets(rnd, size, 2);
   const values = float64 ? new Float64Array(size) : new Float32Array(size);
@@ -62,7 +52,7 @@ function binaryProbabilities(seed: number, h: number, w: number, float64 = false
 }
 
 function binaryLogits(seed: number, h: number, w: number): PreparedPair {
-  const rnd = random(seed);
+  const rnd = rng(seed);
   const size = h * w;
   const target = targets(rnd, size, 2);
   const values = new Float32Array(size);
@@ -75,7 +65,7 @@ function binaryLogits(seed: number, h: number, w: number): PreparedPair {
 
 /** Softmax-like probabilities (float64), some pixels nearly one-hot, the target class favoured. */
 function channelProbabilities(seed: number, classes: number, h: number, w: number): PreparedPair {
-  const rnd = random(seed);
+  const rnd = rng(seed);
   const size = h * w;
   const target = targets(rnd, size, classes);
   const values = new Float64Array(classes * size);
@@ -94,7 +84,7 @@ function channelProbabilities(seed: number, classes: number, h: number, w: numbe
 
 /** Logits with a boost for the target class, some confident pixels, and some exact ties. */
 function channelLogits(seed: number, classes: number, h: number, w: number, float64 = false): PreparedPair {
-  const rnd = random(seed);
+  const rnd = rng(seed);
   const size = h * w;
   const target = targets(rnd, size, classes);
   const values = float64 ? new Float64Array(classes * size) : new Float32Array(classes * size);
@@ -110,7 +100,7 @@ function channelLogits(seed: number, classes: number, h: number, w: number, floa
 
 /** A label map mostly agreeing with the target, with -1 and out-of-range labels. */
 function labelMap(seed: number, classes: number, h: number, w: number, binary = false): PreparedPair {
-  const rnd = random(seed);
+  const rnd = rng(seed);
   const size = h * w;
   const target = targets(rnd, size, classes);
   const labels = new Int32Array(size);

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { rng } from '../fixtures/random.js';
 import fc from 'fast-check';
 import { boundaryOf, squaredDistanceToFeatures, unravel } from '../../kernels/distance.js';
 import { distancesToNearest } from '../../kernels/nearestBoundary.js';
@@ -77,16 +78,6 @@ function count(m: Uint8Array): number {
   let n = 0;
   for (let i = 0; i < m.length; i++) if (m[i]) n++;
   return n;
-}
-
-function rng(seed: number): () => number {
-  let s = seed | 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomMask(size: number, p: number, rand: () => number): Uint8Array {

@@ -17,7 +17,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeCaseLine } from '../../engine/caseLog.js';
 import { compareRuns, holm, normalSf, percentileSorted, wilcoxon, Xoshiro128 } from '../../engine/stats.js';
-import { rng } from '../fixtures/folders.js';
+import { rng } from '../fixtures/random.js';
 
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
 

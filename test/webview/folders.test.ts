@@ -38,7 +38,8 @@ import { fromJsonNumber, type JsonNumber } from '../../protocol/jsonNumber.js';
 import type { FolderEmptyRule, FolderMeasure, FolderToHost, FolderViewState, HostToFolder } from '../../protocol/messages.js';
 import { isFolderToHost, isHostToFolder } from '../../protocol/validate.js';
 import { encodePng } from '../fixtures/encode.js';
-import { blobLabels, perturb, rng } from '../fixtures/folders.js';
+import { blobLabels, perturb } from '../fixtures/folders.js';
+import { rng } from '../fixtures/random.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const DIST = join(ROOT, 'dist');

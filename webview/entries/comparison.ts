@@ -22,14 +22,9 @@ import { mountDisagreements } from '../components/disagreements.js';
 import { mountCheckpoints } from '../components/checkpoints.js';
 import type { ComparisonEntry, ComparisonToHost, ComparisonViewState, HostToComparison } from '../../protocol/messages.js';
 import { isHostToComparison } from '../../protocol/validate.js';
+import { connectVsCodePage, type VsCodePage } from '../vscodePage.js';
+import '../page.css';
 import '../comparison.css';
-
-interface VsCodeApi {
-  postMessage(message: unknown): void;
-  getState(): unknown;
-  setState(state: unknown): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
 
 /** What the view keeps with vscode.setState. */
 interface Saved {
@@ -48,16 +43,11 @@ const EMPTY_TEXT =
 
 const STATUS_TEXT: Record<ComparisonEntry['status'], string> = { queued: 'queued', running: 'running…', done: 'done', error: 'error' };
 
-function startComparison(vscode: VsCodeApi, root: HTMLElement): void {
+function startComparison(page: VsCodePage<ComparisonToHost, HostToComparison>, root: HTMLElement): void {
   root.classList.add('segscope', 'comparison-view'); // the components' styles (buttons, colours) apply to the chrome too
-  const post = (message: ComparisonToHost) => vscode.postMessage(message);
-  let state: ComparisonViewState | undefined = restoreState(vscode.getState());
+  const { post, report, markRendered } = page;
+  let state: ComparisonViewState | undefined = restoreState(page.getState());
   let generation = 0;
-
-  const report = (error: unknown) => {
-    const message = error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error);
-    post({ type: 'log', level: 'error', message });
-  };
 
   // -------------------------------------------------------------------------------------------
   // Chrome
@@ -88,10 +78,6 @@ function startComparison(vscode: VsCodeApi, root: HTMLElement): void {
     entriesEl,
     content,
   );
-
-  const markRendered = (on: boolean) => {
-    document.body.dataset.rendered = on ? 'true' : 'false';
-  };
 
   const renderChrome = (s: ComparisonViewState | undefined) => {
     clear(targetEl);
@@ -202,23 +188,11 @@ function startComparison(vscode: VsCodeApi, root: HTMLElement): void {
 
   const onMessage = (msg: HostToComparison) => {
     state = msg.state;
-    vscode.setState({ state } satisfies Saved);
+    page.setState({ state } satisfies Saved);
     renderAll().catch(report);
   };
 
-  window.addEventListener('message', (event: MessageEvent) => {
-    const msg: unknown = event.data;
-    if (!isHostToComparison(msg)) {
-      const type = typeof msg === 'object' && msg !== null && 'type' in msg ? String((msg as { type: unknown }).type) : typeof msg;
-      post({ type: 'log', level: 'warn', message: `comparison: ignored an invalid message (${type})` });
-      return;
-    }
-    try {
-      onMessage(msg);
-    } catch (e) {
-      report(e);
-    }
-  });
+  page.listen(onMessage);
 
   // the chrome is rebuilt by every state: delegated
   root.addEventListener('click', (e) => {
@@ -243,11 +217,9 @@ function startComparison(vscode: VsCodeApi, root: HTMLElement): void {
     }
   });
 
-  window.addEventListener('error', (e) => post({ type: 'log', level: 'error', message: `${e.message} (${e.filename}:${e.lineno})` }));
-  window.addEventListener('unhandledrejection', (e) => report(e.reason));
 
   renderAll().catch(report);
   post({ type: 'ready' });
 }
 
-startComparison(acquireVsCodeApi(), document.getElementById('root') ?? document.body);
+startComparison(connectVsCodePage<ComparisonToHost, HostToComparison>('comparison', isHostToComparison), document.getElementById('root') ?? document.body);

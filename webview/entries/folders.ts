@@ -22,14 +22,9 @@ import { mountFolderClasses, mountFolderDistribution } from '../components/folde
 import { mountFolderStats } from '../components/folderStats.js';
 import type { FolderExportFormat, FolderToHost, FolderViewState, HostToFolder } from '../../protocol/messages.js';
 import { isHostToFolder } from '../../protocol/validate.js';
+import { connectVsCodePage, type VsCodePage } from '../vscodePage.js';
+import '../page.css';
 import '../folders.css';
-
-interface VsCodeApi {
-  postMessage(message: unknown): void;
-  getState(): unknown;
-  setState(state: unknown): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
 
 /** Whether every case of every run is over and the host computes nothing more. */
 function complete(s: FolderViewState): boolean {
@@ -38,18 +33,13 @@ function complete(s: FolderViewState): boolean {
 
 const letter = (i: number) => String.fromCharCode(65 + i);
 
-function startFolders(vscode: VsCodeApi, root: HTMLElement): void {
+function startFolders(page: VsCodePage<FolderToHost, HostToFolder>, root: HTMLElement): void {
   root.classList.add('segscope', 'folders-view');
   document.body.dataset.view = 'folders';
-  const post = (message: FolderToHost) => vscode.postMessage(message);
+  const { post, report, markRendered } = page;
   let state: FolderViewState | undefined;
   let generation = 0;
   let exportRun = 0;
-
-  const report = (error: unknown) => {
-    const message = error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error);
-    post({ type: 'log', level: 'error', message });
-  };
 
   // -------------------------------------------------------------------------------------------
   // Chrome
@@ -87,10 +77,6 @@ function startFolders(vscode: VsCodeApi, root: HTMLElement): void {
     content,
   );
   status.textContent = 'Pairing the folders…';
-
-  const markRendered = (on: boolean) => {
-    document.body.dataset.rendered = on ? 'true' : 'false';
-  };
 
   const renderChrome = (s: FolderViewState) => {
     clear(foldersEl);
@@ -195,19 +181,7 @@ function startFolders(vscode: VsCodeApi, root: HTMLElement): void {
     renderAll().catch(report);
   };
 
-  window.addEventListener('message', (event: MessageEvent) => {
-    const msg: unknown = event.data;
-    if (!isHostToFolder(msg)) {
-      const type = typeof msg === 'object' && msg !== null && 'type' in msg ? String((msg as { type: unknown }).type) : typeof msg;
-      post({ type: 'log', level: 'warn', message: `folders: ignored an invalid message (${type})` });
-      return;
-    }
-    try {
-      onMessage(msg);
-    } catch (e) {
-      report(e);
-    }
-  });
+  page.listen(onMessage);
 
   root.addEventListener('click', (e) => {
     const b = (e.target as Element).closest<HTMLButtonElement>('button[data-action]');
@@ -229,11 +203,9 @@ function startFolders(vscode: VsCodeApi, root: HTMLElement): void {
     if (select.matches('select[data-part="export-run"]')) exportRun = Number(select.value) || 0;
   });
 
-  window.addEventListener('error', (e) => post({ type: 'log', level: 'error', message: `${e.message} (${e.filename}:${e.lineno})` }));
-  window.addEventListener('unhandledrejection', (e) => report(e.reason));
 
   markRendered(false);
   post({ type: 'ready' });
 }
 
-startFolders(acquireVsCodeApi(), document.getElementById('root') ?? document.body);
+startFolders(connectVsCodePage<FolderToHost, HostToFolder>('folders', isHostToFolder), document.getElementById('root') ?? document.body);

@@ -16,14 +16,9 @@ import { clear, h } from '../components/dom.js';
 import { mountResults, type ResultsProps } from '../components/results.js';
 import type { EvaluationJson, ExportFormat, HostToWebview, PairInfo, PanelState, WebviewToHost } from '../../protocol/messages.js';
 import { isEvaluationJson, isHostToWebview, isPanelDetails } from '../../protocol/validate.js';
+import { connectVsCodePage, type VsCodePage } from '../vscodePage.js';
+import '../page.css';
 import '../panel.css';
-
-interface VsCodeApi {
-  postMessage(message: unknown): void;
-  getState(): unknown;
-  setState(state: unknown): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
 
 function restoreState(raw: unknown): PanelState {
   if (typeof raw !== 'object' || raw === null) return {};
@@ -44,26 +39,21 @@ function samePair(r: EvaluationJson, pair: PairInfo | undefined): boolean {
   return base(r.prediction.path) === base(pair.pred) && base(r.target.path) === base(pair.gt);
 }
 
-function startPanel(vscode: VsCodeApi, root: HTMLElement): void {
+function startPanel(page: VsCodePage<WebviewToHost, HostToWebview>, root: HTMLElement): void {
   root.classList.add('segscope'); // the components' styles (buttons, colours) apply to the chrome too
-  const post = (message: WebviewToHost) => vscode.postMessage(message);
-  let state: PanelState = restoreState(vscode.getState());
+  const { post, report, markRendered } = page;
+  let state: PanelState = restoreState(page.getState());
   let busy = false;
   let renderGeneration = 0;
   let views: Mounted<ResultsProps> | undefined;
 
   const saveState = () => {
     try {
-      vscode.setState(state);
+      page.setState(state);
     } catch {
       // a very large overlay: keep the rest
-      vscode.setState({ ...state, details: state.details ? { ...state.details, overlay: null, curves: null } : undefined });
+      page.setState({ ...state, details: state.details ? { ...state.details, overlay: null, curves: null } : undefined });
     }
-  };
-
-  const report = (error: unknown) => {
-    const message = error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error);
-    post({ type: 'log', level: 'error', message });
   };
 
   // -------------------------------------------------------------------------------------------
@@ -128,10 +118,6 @@ function startPanel(vscode: VsCodeApi, root: HTMLElement): void {
     addToComparison.disabled = !on;
     for (const b of copyButtons) b.disabled = !on;
     for (const b of Array.from(content.querySelectorAll<HTMLButtonElement>('.plot-tools button'))) b.disabled = !on;
-  };
-
-  const markRendered = (on: boolean) => {
-    document.body.dataset.rendered = on ? 'true' : 'false';
   };
 
   // -------------------------------------------------------------------------------------------
@@ -260,19 +246,7 @@ function startPanel(vscode: VsCodeApi, root: HTMLElement): void {
     }
   };
 
-  window.addEventListener('message', (event: MessageEvent) => {
-    const msg: unknown = event.data;
-    if (!isHostToWebview(msg)) {
-      const type = typeof msg === 'object' && msg !== null && 'type' in msg ? String((msg as { type: unknown }).type) : typeof msg;
-      post({ type: 'log', level: 'warn', message: `panel: ignored an invalid message (${type})` });
-      return;
-    }
-    try {
-      onMessage(msg);
-    } catch (e) {
-      report(e);
-    }
-  });
+  page.listen(onMessage);
 
   // -------------------------------------------------------------------------------------------
   // Controls
@@ -297,12 +271,10 @@ function startPanel(vscode: VsCodeApi, root: HTMLElement): void {
     });
   }
 
-  window.addEventListener('error', (e) => post({ type: 'log', level: 'error', message: `${e.message} (${e.filename}:${e.lineno})` }));
-  window.addEventListener('unhandledrejection', (e) => report(e.reason));
 
   setCopyEnabled(false);
   renderAll().catch(report);
   post({ type: 'ready' });
 }
 
-startPanel(acquireVsCodeApi(), document.getElementById('root') ?? document.body);
+startPanel(connectVsCodePage<WebviewToHost, HostToWebview>('panel', isHostToWebview), document.getElementById('root') ?? document.body);
