@@ -144,14 +144,13 @@ async function row(rel: string) {
 async function reveal(rel: string): Promise<void> {
   const parts = rel.split('/');
   for (let i = 1; i < parts.length; i++) {
-    const folder = await row(parts.slice(0, i).join('/'));
-    if ((await folder.getAttribute('aria-expanded')) !== 'true') {
+    // a click on a collapsed folder expands it; the explorer drops a click now and then (just shown, busy): try again
+    for (let attempt = 1; ; attempt++) {
+      const folder = await row(parts.slice(0, i).join('/'));
+      if ((await folder.getAttribute('aria-expanded')) === 'true') break;
+      if (attempt > 3) throw new Error(`the explorer folder ${parts.slice(0, i).join('/')} did not expand after 3 clicks`);
       await folder.click();
-      await page.waitForFunction(
-        (sel: string) => document.querySelector(sel)?.getAttribute('aria-expanded') === 'true',
-        `.explorer-folders-view .monaco-list-row[aria-expanded][aria-label="${parts[i - 1]}"]`,
-        { timeout: 5_000 },
-      ).catch(() => undefined);
+      await folder.and(page.locator('[aria-expanded="true"]')).waitFor({ timeout: 5_000 }).catch(() => undefined);
     }
   }
   await row(rel);
@@ -164,13 +163,21 @@ async function select(rels: string[], modifier: 'Control' | 'Shift' = 'Control')
     for (const r of rels) if ((await (await row(r)).getAttribute('aria-selected')) !== 'true') return false;
     return true;
   };
-  // code-server's explorer sometimes drops a click right after a folder expands: wait, then click again once
-  for (let attempt = 0; attempt < 2; attempt++) {
+  // the selection holds through three checks in a row: a workbench still settling (the explorer
+  // refreshing after the window opened) can drop a click or reset the selection; then click again
+  const settled = async (): Promise<boolean> => {
+    for (let stable = 0, polls = 0; polls < 20; polls++) {
+      if (await allSelected()) {
+        if (++stable === 3) return true;
+      } else stable = 0;
+      await page.waitForTimeout(150);
+    }
+    return false;
+  };
+  for (let attempt = 0; attempt < 3; attempt++) {
     await (await row(rels[0]!)).click();
     for (const r of rels.slice(1)) await (await row(r)).click({ modifiers: [modifier] });
-    const deadline = Date.now() + 3_000;
-    while (!(await allSelected()) && Date.now() < deadline) await page.waitForTimeout(150);
-    if (await allSelected()) break;
+    if (await settled()) break;
   }
   for (const r of rels) {
     const selected = await (await row(r)).getAttribute('aria-selected');
@@ -188,7 +195,7 @@ async function contextMenu(rel: string, label: string): Promise<void> {
   await item.waitFor({ timeout: 30_000 });
   await item.hover();
   // VS Code's menu ignores a mouse-up right after it opens; the hovered item taking focus says it is ready
-  await item.locator('.action-menu-item.focused').or(item.locator(':scope.focused')).first().waitFor({ timeout: 5_000 }).catch(() => undefined);
+  await item.and(page.locator('.action-item.focused')).waitFor({ timeout: 5_000 }).catch(() => undefined);
   await item.click();
   const closed = await page.locator('.context-view .monaco-menu').first().waitFor({ state: 'detached', timeout: 3_000 }).then(() => true, () => false);
   if (!closed) await page.keyboard.press('Enter');
@@ -313,12 +320,24 @@ async function waitForCommand(timeoutMs = 120_000): Promise<void> {
   }
 }
 
+/**
+ * Run a command from the palette. The palette lists the commands known when it opens (right after
+ * a reload, not yet every extension's), and a palette still closing hides the new one's input:
+ * so wait until none is open, and open it again when the command is not listed.
+ */
 async function runCommand(title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: 30_000 });
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 30_000 });
+  const widget = page.locator('.quick-input-widget');
+  const input = widget.locator('input').first();
+  for (let attempt = 1; ; attempt++) {
+    await widget.first().waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => page.keyboard.press('Escape'));
+    await page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible', timeout: 30_000 });
+    await input.fill(`>${title}`);
+    const listed = await widget.locator('.monaco-list-row', { hasText: title }).first().waitFor({ timeout: 15_000 }).then(() => true, () => false);
+    if (listed) break;
+    if (attempt >= 4) throw new Error(`the command palette does not list "${title}"`);
+    await page.keyboard.press('Escape');
+  }
   await page.keyboard.press('Enter');
 }
 
@@ -580,6 +599,7 @@ describe('SegScope in code-server (VS Code 1.139, Chromium)', { timeout: 15 * 60
       mkdirSync(dir, { recursive: true });
       for (const f of ['concurrency.json', 'concurrency-started.json']) rmSync(join(dir, f), { force: true });
       await runCommand('Focus on Loss Comparison View'); // the extension is active (onView), whatever ran before
+      await runCommand('View: Show Explorer');
       // the extension's test hook (extension/e2eHooks.ts) polls for the request and starts them all at once
       writeFileSync(join(dir, 'concurrency-request.json.tmp'), JSON.stringify({ pairs }));
       renameSync(join(dir, 'concurrency-request.json.tmp'), join(dir, 'concurrency-request.json'));
