@@ -10,12 +10,14 @@ import { hardMetrics } from './metrics.js';
 import { resolveParams } from './params.js';
 import { preparePair, type PairContext, type Prepared } from './prepare.js';
 import { labelMapSums } from './labelMapSums.js';
-import { computePixelSumsReference } from './reference/pixelSums.js';
+import { computePixelSumsFused } from './pixelPass.js';
+import { sumGroupsOf, type SumGroup } from './registry.js';
 import type {
   BackendName, ClassEntry, EvaluateOptions, EvaluationResult, LossId, LossParams, PixelSums, PreparedPair,
 } from './types.js';
 
-export type PixelSumsBackend = (pair: PreparedPair, focalGamma: number) => Promise<PixelSums>;
+/** The per-pixel sums of a pair; `groups` names the sum groups the requested losses read (a backend may compute more). */
+export type PixelSumsBackend = (pair: PreparedPair, focalGamma: number, groups: ReadonlySet<SumGroup>) => Promise<PixelSums>;
 
 export interface PreparedEvaluation {
   losses: Partial<Record<LossId, number>>;
@@ -44,10 +46,10 @@ export async function evaluatePrepared(
 
   // The distance measures and Lovász read only the class and hard-mask counts, and a label-map
   // prediction's soft sums follow exactly from its confusion counts: no per-pixel logs for either.
-  const needsSoftSums = params.losses.some((id) => SOFT_SUM_LOSSES.has(id));
+  const groups = sumGroupsOf(params.losses);
   const sums = await timed('pixelSums', () => {
     if (pair.pred.kind === 'labels') return labelMapSums(hardCounts(pair), params.focalGamma);
-    return needsSoftSums ? pixelSums(pair, params.focalGamma) : hardCounts(pair);
+    return groups.size > 0 ? pixelSums(pair, params.focalGamma, groups) : hardCounts(pair);
   });
   const C = pair.classes;
   const losses: Partial<Record<LossId, number>> = {};
@@ -142,8 +144,6 @@ export async function evaluatePrepared(
   return { losses: requested, perClass: entries, metrics: hardMetrics(sums), sums, timingsMs };
 }
 
-const SOFT_SUM_LOSSES = new Set<LossId>(['bce', 'cce', 'wce', 'focal', 'dice', 'iou', 'tversky', 'focal_tversky', 'bce_dice', 'ce_iou']);
-
 export interface Backend {
   name: BackendName;
   pixelSums: PixelSumsBackend;
@@ -151,7 +151,7 @@ export interface Backend {
 
 export const referenceBackend: Backend = {
   name: 'reference',
-  pixelSums: async (pair, gamma) => computePixelSumsReference(pair, gamma),
+  pixelSums: async (pair, gamma, groups) => computePixelSumsFused(pair, gamma, groups),
 };
 
 /** The whole evaluation of one pair of decoded arrays. */

@@ -24,6 +24,15 @@ export type Direction = 'lower' | 'higher';
 /** The scale a loss is plotted on: scores in [0, 1], unbounded losses (cross entropies, boundary), distances. */
 export type LossScale = 'score' | 'unbounded' | 'distance';
 
+/**
+ * The groups of per-pixel sums (kernels/types.ts PixelSums) a loss reads beyond the hard counts,
+ * which every evaluation takes for its metrics block: `overlap` Σp and Σp·t per class, `logs` the
+ * cross entropies' Σ −log p_y, `oneVsRest` multi-class BCE's Σ −log(1 − p_c) over every class
+ * plane (a binary pair's BCE is its cross entropy), `focal` the focal sums. The per-pixel pass
+ * computes only these.
+ */
+export type SumGroup = 'overlap' | 'logs' | 'oneVsRest' | 'focal';
+
 export type ParamId = 'alpha' | 'beta' | 'ftGamma' | 'focalGamma' | 'focalAlpha' | 'classWeights' | 'smooth' | 'nsdTolerance' | 'includeBackground';
 
 export interface LossInfo {
@@ -37,33 +46,35 @@ export interface LossInfo {
   scale: LossScale;
   /** the options of the evaluation this loss reads (beside the masks, spacing and ignore label) */
   params: readonly ParamId[];
+  /** the per-pixel sums it reads (none: the hard counts, the distance fields or Lovász's sort only) */
+  sums: readonly SumGroup[];
 }
 
 const OVERLAP_PARAMS = ['smooth', 'includeBackground'] as const;
 
 function loss(
   id: LossId, name: string, family: LossFamily, step: EngineStep, scale: LossScale, params: readonly ParamId[],
-  { better = 'lower', unit = scale === 'distance' ? 'distance' : 'unitless' }: { better?: Direction; unit?: LossInfo['unit'] } = {},
+  { better = 'lower', unit = scale === 'distance' ? 'distance' : 'unitless', sums = [] }: { better?: Direction; unit?: LossInfo['unit']; sums?: readonly SumGroup[] } = {},
 ): LossInfo {
-  return { id, name, family, step, better, unit, scale, params };
+  return { id, name, family, step, better, unit, scale, params, sums };
 }
 
 export const LOSSES: Readonly<Record<LossId, LossInfo>> = {
-  bce: loss('bce', 'Binary cross entropy', 'pixel', 'pixelwise', 'unbounded', []),
-  cce: loss('cce', 'Categorical cross entropy', 'pixel', 'pixelwise', 'unbounded', []),
-  wce: loss('wce', 'Weighted cross entropy', 'pixel', 'pixelwise', 'unbounded', ['classWeights']),
-  dice: loss('dice', 'Dice loss', 'overlap', 'overlap', 'score', OVERLAP_PARAMS),
-  iou: loss('iou', 'IoU (Jaccard) loss', 'overlap', 'overlap', 'score', OVERLAP_PARAMS),
-  bce_dice: loss('bce_dice', 'BCE + Dice', 'combined', 'overlap', 'unbounded', OVERLAP_PARAMS),
-  ce_iou: loss('ce_iou', 'CE + IoU', 'combined', 'overlap', 'unbounded', OVERLAP_PARAMS),
+  bce: loss('bce', 'Binary cross entropy', 'pixel', 'pixelwise', 'unbounded', [], { sums: ['logs', 'oneVsRest'] }),
+  cce: loss('cce', 'Categorical cross entropy', 'pixel', 'pixelwise', 'unbounded', [], { sums: ['logs'] }),
+  wce: loss('wce', 'Weighted cross entropy', 'pixel', 'pixelwise', 'unbounded', ['classWeights'], { sums: ['logs'] }),
+  dice: loss('dice', 'Dice loss', 'overlap', 'overlap', 'score', OVERLAP_PARAMS, { sums: ['overlap'] }),
+  iou: loss('iou', 'IoU (Jaccard) loss', 'overlap', 'overlap', 'score', OVERLAP_PARAMS, { sums: ['overlap'] }),
+  bce_dice: loss('bce_dice', 'BCE + Dice', 'combined', 'overlap', 'unbounded', OVERLAP_PARAMS, { sums: ['logs', 'overlap'] }),
+  ce_iou: loss('ce_iou', 'CE + IoU', 'combined', 'overlap', 'unbounded', OVERLAP_PARAMS, { sums: ['logs', 'overlap'] }),
   boundary: loss('boundary', 'Boundary loss', 'boundary', 'distances', 'unbounded', [], { unit: 'distance' }),
   hausdorff: loss('hausdorff', 'Hausdorff distance', 'boundary', 'distances', 'distance', []),
   hd95: loss('hd95', '95th-percentile Hausdorff', 'boundary', 'distances', 'distance', []),
   hausdorff_dt: loss('hausdorff_dt', 'Hausdorff DT loss', 'boundary', 'distances', 'unbounded', []),
-  focal: loss('focal', 'Focal loss', 'focal', 'pixelwise', 'unbounded', ['focalGamma', 'focalAlpha']),
-  tversky: loss('tversky', 'Tversky loss', 'focal', 'overlap', 'score', ['alpha', 'beta', ...OVERLAP_PARAMS]),
+  focal: loss('focal', 'Focal loss', 'focal', 'pixelwise', 'unbounded', ['focalGamma', 'focalAlpha'], { sums: ['focal'] }),
+  tversky: loss('tversky', 'Tversky loss', 'focal', 'overlap', 'score', ['alpha', 'beta', ...OVERLAP_PARAMS], { sums: ['overlap'] }),
   lovasz: loss('lovasz', 'Lovász-Softmax / hinge', 'advanced', 'lovasz', 'score', []),
-  focal_tversky: loss('focal_tversky', 'Focal Tversky loss', 'advanced', 'overlap', 'score', ['alpha', 'beta', 'ftGamma', ...OVERLAP_PARAMS]),
+  focal_tversky: loss('focal_tversky', 'Focal Tversky loss', 'advanced', 'overlap', 'score', ['alpha', 'beta', 'ftGamma', ...OVERLAP_PARAMS], { sums: ['overlap'] }),
   surface: loss('surface', 'Surface loss (3D boundary)', 'advanced', 'distances', 'unbounded', [], { unit: 'distance' }),
   assd: loss('assd', 'Avg. symmetric surface distance', 'boundary', 'distances', 'distance', []),
   nsd: loss('nsd', 'Normalized surface Dice', 'boundary', 'distances', 'score', ['nsdTolerance'], { better: 'higher' }),
@@ -85,6 +96,11 @@ export const FAMILY_NAMES: Readonly<Record<LossFamily, string>> = {
 
 export function isLossId(id: unknown): id is LossId {
   return typeof id === 'string' && (LOSS_IDS as readonly string[]).includes(id);
+}
+
+/** The per-pixel sum groups any of these losses reads. */
+export function sumGroupsOf(losses: readonly LossId[]): Set<SumGroup> {
+  return new Set(losses.flatMap((id) => LOSSES[id].sums));
 }
 
 /** Whether a larger value of the loss is better (nsd). */
