@@ -11,34 +11,19 @@
  *   node --import tsx --test test/webview/comparison.test.ts
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium } from 'playwright-core';
-
-type Browser = Awaited<ReturnType<typeof chromium.launch>>;
-type Page = Awaited<ReturnType<Browser['newPage']>>;
-interface ConsoleMessage { type(): string; text(): string }
 import { comparisonDocument, stepOf } from '../../engine/compare.js';
 import { describeDisagreement, measureHigherIsBetter, measureValue } from '../../protocol/comparison.js';
 import { compareFiles } from '../../engine/compareFiles.js';
-import { renderWebviewHtml } from '../../extension/webviewHtml.js';
 import { fromJsonNumber } from '../../protocol/jsonNumber.js';
 import type { ComparisonToHost, ComparisonViewState, HostToComparison, RankedMeasure } from '../../protocol/messages.js';
 import { isComparisonToHost } from '../../protocol/validate.js';
 import { formatValue, fullPrecision } from '../../protocol/format.js';
 import { EPOCHS, writeComparisonFixtures } from '../fixtures/comparison.js';
-
-const ROOT = join(import.meta.dirname, '..', '..');
-const DIST = join(ROOT, 'dist');
-const SHOTS = join(ROOT, 'test-results', 'webview');
-const BUNDLE = join(DIST, 'webview', 'comparison.js');
-const CHROMIUM = process.env.SEGSCOPE_CHROMIUM ?? '/usr/bin/chromium';
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.txt': 'text/plain' };
+import { SHOTS, assertBundleFresh, launchChromium, openVsCodePage, productionPage, startPageServer, type Browser, type Page, type PageServer, type VsCodePageHarness } from './harness.js';
 
 /** The selectors the view offers (the lead's code-server e2e test uses the same). */
 const TABLE = '[data-component="comparison-table"]';
@@ -52,17 +37,11 @@ const FIXTURES = mkdtempSync(join(tmpdir(), 'segscope-comparison-view-'));
 const fx = writeComparisonFixtures(FIXTURES);
 const CLASS_NAMES = ['background', 'square'];
 
-let server: Server;
+let server: PageServer;
 let origin = '';
 let browser: Browser;
 let trio: ComparisonViewState;
 let epochs: ComparisonViewState;
-
-function newest(path: string): number {
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(0, ...readdirSync(path).map((f) => newest(join(path, f))));
-}
 
 /** The side view's state as extension/comparison.ts builds it: entries in natural order, shown paths relative to the workspace. */
 async function viewState(paths: string[]): Promise<ComparisonViewState> {
@@ -79,152 +58,32 @@ async function viewState(paths: string[]): Promise<ComparisonViewState> {
 }
 
 before(async () => {
-  assert.ok(existsSync(BUNDLE), `${BUNDLE} is missing: run \`node build.mjs\` first`);
-  const sources = Math.max(...['webview', 'protocol', 'kernels/registry.ts'].map((f) => newest(join(ROOT, f))));
-  assert.ok(statSync(BUNDLE).mtimeMs >= sources - 1000, 'dist/webview/comparison.js is older than its sources: run `node build.mjs`');
-  mkdirSync(SHOTS, { recursive: true });
+  assertBundleFresh('comparison');
   [trio, epochs] = await Promise.all([viewState(fx.trio), viewState(fx.epochs)]);
-  server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname === '/') {
-      const nonce = randomBytes(18).toString('base64url');
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(renderWebviewHtml({ cspSource: origin, nonce, scriptUri: `${origin}/dist/webview/comparison.js`, styleUri: `${origin}/dist/webview/comparison.css`, title: 'SegScope Loss Comparison' }));
-      return;
-    }
-    const rel = normalize(decodeURIComponent(url.pathname)).replace(/^[/\\]+/, '');
-    const file = join(ROOT, rel);
-    if (!rel.startsWith('dist/') || !file.startsWith(DIST) || !existsSync(file)) {
-      res.writeHead(url.pathname === '/favicon.ico' ? 204 : 404);
-      res.end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
-    res.end(readFileSync(file));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  server = await startPageServer({ '/': (o) => productionPage(o, '/dist/webview/comparison.js', '/dist/webview/comparison.css', 'SegScope Loss Comparison') });
+  origin = server.origin;
+  browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await server?.close();
   rmSync(FIXTURES, { recursive: true, force: true });
 });
 
-const DARK_VARS: Record<string, string> = {
-  '--vscode-font-family': 'system-ui, "Ubuntu", "Droid Sans", sans-serif',
-  '--vscode-font-size': '13px',
-  '--vscode-editor-font-family': '"Droid Sans Mono", monospace',
-  '--vscode-editor-foreground': '#cccccc',
-  '--vscode-editor-background': '#1f1f1f',
-  '--vscode-descriptionForeground': '#9d9d9d',
-  '--vscode-panel-border': '#2b2b2b',
-  '--vscode-editorWidget-background': '#202020',
-  '--vscode-button-background': '#0078d4',
-  '--vscode-button-foreground': '#ffffff',
-  '--vscode-charts-red': '#f14c4c',
-  '--vscode-charts-blue': '#3794ff',
-  '--vscode-charts-yellow': '#cca700',
-  '--vscode-charts-orange': '#d18616',
-  '--vscode-charts-green': '#89d185',
-  '--vscode-charts-purple': '#b180d7',
-};
-
-interface Harness {
-  page: Page;
-  problems: string[];
-  posted(): Promise<ComparisonToHost[]>;
-  /** forget what was posted so far */
-  forget(): Promise<void>;
-  send(msg: HostToComparison | Record<string, unknown>): Promise<void>;
-  waitPosted(pred: (m: ComparisonToHost) => boolean, what: string): Promise<ComparisonToHost>;
+type Harness = Omit<VsCodePageHarness<ComparisonToHost>, 'show'> & {
   /** send a state with a comparison and wait until it is drawn (a `rendered` more than before) */
   show(state: ComparisonViewState): Promise<void>;
-  shot(name: string, fullPage?: boolean): Promise<void>;
-}
+};
 
 async function openView(options: { state?: unknown; width?: number } = {}): Promise<Harness> {
-  const page = await browser.newPage({ viewport: { width: options.width ?? 420, height: 900 } });
-  const problems: string[] = [];
-  page.on('pageerror', (e: Error) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m: ConsoleMessage) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
-  });
-  await page.addInitScript({ content: 'window.__name = (f) => f;' });
-  await page.addInitScript(
-    ({ state, vars }: { state: unknown; vars: Record<string, string> }) => {
-      const w = window as unknown as Record<string, unknown>;
-      w.__posted = [];
-      w.__state = state;
-      w.__csp = [];
-      document.addEventListener('securitypolicyviolation', (e) => {
-        (w.__csp as string[]).push(`${e.violatedDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber} ${e.sample}`);
-      });
-      w.acquireVsCodeApi = () => ({
-        postMessage: (m: unknown) => (w.__posted as unknown[]).push(JSON.parse(JSON.stringify(m))),
-        getState: () => w.__state,
-        setState: (s: unknown) => {
-          w.__state = JSON.parse(JSON.stringify(s));
-        },
-      });
-      document.addEventListener('DOMContentLoaded', () => {
-        for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v);
-        document.body.classList.add('vscode-dark');
-      });
-    },
-    { state: options.state, vars: DARK_VARS },
-  );
-  const response = await page.goto(`${origin}/`);
-  assert.equal(response?.status(), 200);
-  const posted = (): Promise<ComparisonToHost[]> => page.evaluate(() => (window as unknown as { __posted: ComparisonToHost[] }).__posted);
-  const waitPosted = async (pred: (m: ComparisonToHost) => boolean, what: string) => {
-    const t0 = Date.now();
-    while (Date.now() - t0 < 15000) {
-      const found = (await posted()).find(pred);
-      if (found) return found;
-      await page.waitForTimeout(40);
-    }
-    throw new Error(`the view did not post ${what}; posted: ${JSON.stringify((await posted()).map((m) => m.type))}`);
-  };
-  const send = async (msg: unknown) => {
-    await page.evaluate((m: unknown) => window.postMessage(m, '*'), msg as Record<string, unknown>);
-  };
-  const h: Harness = {
-    page,
-    problems,
-    posted,
-    forget: () => page.evaluate(() => void ((window as unknown as { __posted: unknown[] }).__posted = [])),
-    send,
-    waitPosted,
-    async show(state) {
-      const before = (await posted()).filter((m) => m.type === 'rendered').length;
-      await send({ type: 'comparison', state });
-      const t0 = Date.now();
-      while ((await posted()).filter((m) => m.type === 'rendered').length <= before) {
-        if (Date.now() - t0 > 20000) throw new Error('the view did not post rendered');
-        await page.waitForTimeout(40);
-      }
-      assert.equal(await page.getAttribute('body', 'data-rendered'), 'true');
-    },
-    shot: async (name, fullPage = true) => {
-      if (fullPage) await page.evaluate(() => window.scrollTo(0, 0)); // the sticky toolbar at the top
-      await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
-    },
-  };
-  await waitPosted((m) => m.type === 'ready', 'ready');
-  return h;
+  const h = await openVsCodePage<ComparisonToHost>(browser, origin, { viewport: { width: options.width ?? 420, height: 900 }, state: options.state, who: 'the view' });
+  await h.waitPosted((m) => m.type === 'ready', 'ready');
+  return { ...h, show: (state) => h.show({ type: 'comparison', state } satisfies HostToComparison) };
 }
 
 async function assertClean(h: Harness): Promise<void> {
-  const csp: string[] = await h.page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
-  assert.deepEqual([...csp.map((c) => `CSP: ${c}`), ...h.problems], [], 'no CSP violation, page error or console error');
-  for (const m of await h.posted()) assert.ok(isComparisonToHost(m), `a valid message: ${JSON.stringify(m).slice(0, 200)}`);
-  assert.deepEqual((await h.posted()).filter((m) => m.type === 'log'), [], 'the view reported no error');
+  await h.assertClean(isComparisonToHost);
 }
 
 /** The best prediction(s) of a measure, computed here from the values and the engine's direction. */

@@ -15,23 +15,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium } from 'playwright-core';
-
-type Browser = Awaited<ReturnType<typeof chromium.launch>>;
-type Page = Awaited<ReturnType<Browser['newPage']>>;
-interface ConsoleMessage { type(): string; text(): string }
 import { presentResult } from '../../engine/present.js';
 import { evaluateFiles } from '../../engine/session.js';
 import type { StatsDocument } from '../../engine/stats.js';
 import { compareFolderRuns, folderViewState, FolderRun } from '../../extension/folderRun.js';
-import { renderWebviewHtml } from '../../extension/webviewHtml.js';
 import { LOSSES, isLossId } from '../../kernels/registry.js';
 import { formatValue, fullPrecision } from '../../protocol/format.js';
 import { fromJsonNumber, type JsonNumber } from '../../protocol/jsonNumber.js';
@@ -40,14 +31,9 @@ import { isFolderToHost, isHostToFolder } from '../../protocol/validate.js';
 import { encodePng } from '../fixtures/encode.js';
 import { blobLabels, perturb } from '../fixtures/folders.js';
 import { rng } from '../fixtures/random.js';
+import { DIST, assertBundleFresh, launchChromium, openVsCodePage, productionPage, startPageServer, type Browser, type Page, type PageServer, type VsCodePageHarness } from './harness.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const DIST = join(ROOT, 'dist');
-const SHOTS = join(ROOT, 'test-results', 'webview');
-const BUNDLE = join(DIST, 'webview', 'folders.js');
 const CLI = join(DIST, 'cli.js');
-const CHROMIUM = process.env.SEGSCOPE_CHROMIUM ?? '/usr/bin/chromium';
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.txt': 'text/plain' };
 
 const TABLE = '[data-component="folder-table"]';
 const DIST_PLOT = '[data-component="folder-distribution"] [data-part="plot"]';
@@ -64,19 +50,13 @@ const EMPTY_PRED = 'case_03';
 const EMPTY_CLASS = 'case_05';
 const CORRUPT = 'case_07';
 
-let server: Server;
+let server: PageServer;
 let origin = '';
 let browser: Browser;
 let one: FolderViewState;
 let two: FolderViewState;
 let stats: StatsDocument;
 const dirs = { gt: join(FIXTURES, 'labels'), a: join(FIXTURES, 'model_a'), b: join(FIXTURES, 'model_b') };
-
-function newest(path: string): number {
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(0, ...readdirSync(path).map((f) => newest(join(path, f))));
-}
 
 /** Two prediction folders (A good, B noisier) against one ground-truth folder of 3-class 48×48 PNGs. */
 function writeFolders(): void {
@@ -110,154 +90,38 @@ function cli(args: string[]): { status: number | null; stdout: string; stderr: s
 }
 
 before(async () => {
-  assert.ok(existsSync(BUNDLE), `${BUNDLE} is missing: run \`node build.mjs\` first`);
-  const sources = Math.max(...['webview', 'protocol', 'kernels/registry.ts'].map((f) => newest(join(ROOT, f))));
-  assert.ok(statSync(BUNDLE).mtimeMs >= sources - 1000, 'dist/webview/folders.js is older than its sources: run `node build.mjs`');
-  mkdirSync(SHOTS, { recursive: true });
+  assertBundleFresh('folders');
   writeFolders();
   const [a, b] = await Promise.all([evaluated(dirs.a), evaluated(dirs.b)]);
   stats = compareFolderRuns(a, b, { backend: 'reference' });
   one = folderViewState({ runs: [a], shown, classNames: CLASS_NAMES, emptyRule: 'skip', stats: null, busy: false });
   two = folderViewState({ runs: [a, b], shown, classNames: CLASS_NAMES, emptyRule: 'skip', stats: { a: 0, b: 1, doc: stats }, busy: false });
   assert.ok(isHostToFolder({ type: 'folders', state: one }) && isHostToFolder({ type: 'folders', state: two }), 'the recorded states are valid');
-  server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname === '/') {
-      const nonce = randomBytes(18).toString('base64url');
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(renderWebviewHtml({ cspSource: origin, nonce, scriptUri: `${origin}/dist/webview/folders.js`, styleUri: `${origin}/dist/webview/folders.css`, title: 'SegScope folders' }));
-      return;
-    }
-    const rel = normalize(decodeURIComponent(url.pathname)).replace(/^[/\\]+/, '');
-    const file = join(ROOT, rel);
-    if (!rel.startsWith('dist/') || !file.startsWith(DIST) || !existsSync(file)) {
-      res.writeHead(url.pathname === '/favicon.ico' ? 204 : 404);
-      res.end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
-    res.end(readFileSync(file));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  server = await startPageServer({ '/': (o) => productionPage(o, '/dist/webview/folders.js', '/dist/webview/folders.css', 'SegScope folders') });
+  origin = server.origin;
+  browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await server?.close();
   rmSync(FIXTURES, { recursive: true, force: true });
 });
 
-const DARK_VARS: Record<string, string> = {
-  '--vscode-font-family': 'system-ui, "Ubuntu", "Droid Sans", sans-serif',
-  '--vscode-font-size': '13px',
-  '--vscode-editor-font-family': '"Droid Sans Mono", monospace',
-  '--vscode-editor-foreground': '#cccccc',
-  '--vscode-editor-background': '#1f1f1f',
-  '--vscode-descriptionForeground': '#9d9d9d',
-  '--vscode-panel-border': '#2b2b2b',
-  '--vscode-editorWidget-background': '#202020',
-  '--vscode-button-background': '#0078d4',
-  '--vscode-button-foreground': '#ffffff',
-  '--vscode-charts-red': '#f14c4c',
-  '--vscode-charts-blue': '#3794ff',
-  '--vscode-charts-yellow': '#cca700',
-  '--vscode-charts-orange': '#d18616',
-  '--vscode-charts-green': '#89d185',
-  '--vscode-charts-purple': '#b180d7',
-};
-
-interface Harness {
-  page: Page;
-  problems: string[];
-  posted(): Promise<FolderToHost[]>;
-  forget(): Promise<void>;
-  send(msg: HostToFolder | Record<string, unknown>): Promise<void>;
-  waitPosted(pred: (m: FolderToHost) => boolean, what: string): Promise<FolderToHost>;
+type Harness = Omit<VsCodePageHarness<FolderToHost>, 'show'> & {
   /** send a complete state and wait until it is drawn (a `rendered` more than before) */
   show(state: FolderViewState): Promise<void>;
-  shot(name: string, fullPage?: boolean): Promise<void>;
-}
+};
 
 async function openView(width = 1400): Promise<Harness> {
-  const page = await browser.newPage({ viewport: { width, height: 1000 } });
-  const problems: string[] = [];
-  page.on('pageerror', (e: Error) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m: ConsoleMessage) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
-  });
-  await page.addInitScript({ content: 'window.__name = (f) => f;' });
-  await page.addInitScript(
-    ({ vars }: { vars: Record<string, string> }) => {
-      const w = window as unknown as Record<string, unknown>;
-      w.__posted = [];
-      w.__csp = [];
-      document.addEventListener('securitypolicyviolation', (e) => {
-        (w.__csp as string[]).push(`${e.violatedDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber} ${e.sample}`);
-      });
-      w.acquireVsCodeApi = () => ({
-        postMessage: (m: unknown) => (w.__posted as unknown[]).push(JSON.parse(JSON.stringify(m))),
-        getState: () => undefined,
-        setState: () => undefined,
-      });
-      document.addEventListener('DOMContentLoaded', () => {
-        for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v);
-        document.body.classList.add('vscode-dark');
-      });
-    },
-    { vars: DARK_VARS },
-  );
-  const response = await page.goto(`${origin}/`);
-  assert.equal(response?.status(), 200);
-  const posted = (): Promise<FolderToHost[]> => page.evaluate(() => (window as unknown as { __posted: FolderToHost[] }).__posted);
-  const waitPosted = async (pred: (m: FolderToHost) => boolean, what: string) => {
-    const t0 = Date.now();
-    while (Date.now() - t0 < 15000) {
-      const found = (await posted()).find(pred);
-      if (found) return found;
-      await page.waitForTimeout(40);
-    }
-    throw new Error(`the page did not post ${what}; posted: ${JSON.stringify((await posted()).map((m) => m.type))}`);
-  };
-  const send = async (msg: unknown) => {
-    await page.evaluate((m: unknown) => window.postMessage(m, '*'), msg as Record<string, unknown>);
-  };
-  const h: Harness = {
-    page,
-    problems,
-    posted,
-    forget: () => page.evaluate(() => void ((window as unknown as { __posted: unknown[] }).__posted = [])),
-    send,
-    waitPosted,
-    async show(state) {
-      const before = (await posted()).filter((m) => m.type === 'rendered').length;
-      await send({ type: 'folders', state });
-      const t0 = Date.now();
-      while ((await posted()).filter((m) => m.type === 'rendered').length <= before) {
-        if (Date.now() - t0 > 30000) throw new Error('the page did not post rendered');
-        await page.waitForTimeout(40);
-      }
-      assert.equal(await page.getAttribute('body', 'data-rendered'), 'true');
-    },
-    shot: async (name, fullPage = true) => {
-      if (fullPage) await page.evaluate(() => window.scrollTo(0, 0));
-      await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
-    },
-  };
-  await waitPosted((m) => m.type === 'ready', 'ready');
-  assert.equal(await page.getAttribute('body', 'data-view'), 'folders');
-  return h;
+  const h = await openVsCodePage<FolderToHost>(browser, origin, { viewport: { width, height: 1000 }, who: 'the page' });
+  await h.waitPosted((m) => m.type === 'ready', 'ready');
+  assert.equal(await h.page.getAttribute('body', 'data-view'), 'folders');
+  return { ...h, show: (state) => h.show({ type: 'folders', state } satisfies HostToFolder, 30_000) };
 }
 
 async function assertClean(h: Harness): Promise<void> {
-  const csp: string[] = await h.page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
-  assert.deepEqual([...csp.map((c) => `CSP: ${c}`), ...h.problems], [], 'no CSP violation, page error or console error');
-  for (const m of await h.posted()) assert.ok(isFolderToHost(m), `a valid message: ${JSON.stringify(m).slice(0, 200)}`);
-  assert.deepEqual((await h.posted()).filter((m) => m.type === 'log'), [], 'the page reported no error');
+  await h.assertClean(isFolderToHost);
 }
 
 /** The rows of the case table, top to bottom: key, status and the full-precision value of `measure`. */

@@ -15,23 +15,15 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium } from 'playwright-core';
-
-type Browser = Awaited<ReturnType<typeof chromium.launch>>;
-type Page = Awaited<ReturnType<Browser['newPage']>>;
-interface ConsoleMessage { type(): string; text(): string }
 
 import { compareFiles } from '../../engine/compareFiles.js';
 import { describeDisagreement, measureJson, measureValue } from '../../protocol/comparison.js';
 import { presentResult } from '../../engine/present.js';
 import { evaluateFiles } from '../../engine/session.js';
-import { fromJsonNumber } from '../../protocol/jsonNumber.js';
 import type { ComparisonJson, EvaluationJson, FilesPayload, HostToRenderer, MasksPayload, RankedMeasure, RendererToHost } from '../../protocol/messages.js';
 import { NOTEBOOK_MIME } from '../../protocol/notebook.js';
 import { isRendererToHost, NOTEBOOK_DTYPE_BYTES } from '../../protocol/validate.js';
@@ -40,12 +32,7 @@ import { writeComparisonFixtures } from '../fixtures/comparison.js';
 import { DEMO_PAIRS, writeDemoWorkspace } from '../fixtures/demoWorkspace.js';
 import { binary2d, labels3d, type Fixture } from './fixtures.js';
 import { notebookPageHtml } from './pages/notebookPage.js';
-
-const ROOT = join(import.meta.dirname, '..', '..');
-const DIST = join(ROOT, 'dist');
-const SHOTS = join(ROOT, 'test-results', 'webview');
-const BUNDLE = join(DIST, 'webview', 'notebook.js');
-const CHROMIUM = process.env.SEGSCOPE_CHROMIUM ?? '/usr/bin/chromium';
+import { SHOTS, assertBundleFresh, launchChromium, startPageServer, type Browser, type ConsoleMessage, type Page, type PageServer } from './harness.js';
 
 /** The texts the renderer shows where no host answers (webview/notebook/render.ts). */
 const NO_HOST_TEXT = 'This output needs VS Code with the SegScope extension to compute; no extension host answered.';
@@ -53,7 +40,7 @@ const NO_HOST_TEXT = 'This output needs VS Code with the SegScope extension to c
 const out = (id: string) => `[data-segscope-output="${id}"]`;
 const cellOutput = (id: string) => `.cell[data-cell="${id}"] > .output`;
 
-let server: Server;
+let server: PageServer;
 let origin = '';
 let browser: Browser;
 let work = '';
@@ -64,12 +51,6 @@ let reportBinary: EvaluationJson;
 let reportMulti: EvaluationJson;
 /** `segscope compare --json` of the three models */
 let comparison: ComparisonJson;
-
-function newest(path: string): number {
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(0, ...readdirSync(path).map((f) => newest(join(path, f))));
-}
 
 /** A masks payload whose arrays have the given dtypes and shapes (deterministic bytes). */
 function masksPayload(pred: [MasksPayload['pred']['dtype'], number[]], gt: [MasksPayload['gt']['dtype'], number[]]): MasksPayload {
@@ -82,10 +63,7 @@ function masksPayload(pred: [MasksPayload['pred']['dtype'], number[]], gt: [Mask
 }
 
 before(async () => {
-  assert.ok(existsSync(BUNDLE), `${BUNDLE} is missing: run \`node build.mjs\` first`);
-  const sources = Math.max(...['webview', 'protocol', 'kernels/registry.ts'].map((f) => newest(join(ROOT, f))));
-  assert.ok(statSync(BUNDLE).mtimeMs >= sources - 1000, 'dist/webview/notebook.js is older than its sources: run `node build.mjs`');
-  mkdirSync(SHOTS, { recursive: true });
+  assertBundleFresh('notebook');
   work = mkdtempSync(join(tmpdir(), 'segscope-notebook-'));
   const demo = writeDemoWorkspace(join(work, 'demo'));
   const fx = writeComparisonFixtures(join(work, 'comparison'));
@@ -103,34 +81,14 @@ before(async () => {
   comparison.target.path = 'comparison/gt.png';
   for (const p of comparison.predictions) p.path = `comparison/${p.path.split('/').pop()}`;
 
-  server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname === '/notebook') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(notebookPageHtml({ nonce: randomBytes(18).toString('base64url'), bundle: '/dist/webview/notebook.js' }));
-      return;
-    }
-    const rel = normalize(decodeURIComponent(url.pathname)).replace(/^[/\\]+/, '');
-    const file = join(ROOT, rel);
-    if (!rel.startsWith('dist/webview/') || !file.startsWith(DIST) || !existsSync(file)) {
-      res.writeHead(404);
-      res.end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : file.endsWith('.map') ? 'application/json' : 'text/plain' });
-    res.end(readFileSync(file));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  server = await startPageServer({ '/notebook': () => notebookPageHtml({ nonce: randomBytes(18).toString('base64url'), bundle: '/dist/webview/notebook.js' }) });
+  origin = server.origin;
+  browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await server?.close();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 

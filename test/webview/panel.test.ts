@@ -12,21 +12,11 @@
  *   node --import tsx --test test/webview/panel.test.ts
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as esbuild from 'esbuild';
-import { chromium } from 'playwright-core';
-
-// Types from the API itself, so this file also type-checks where an ambient `declare module
-// 'playwright-core'` (test/e2e's shim for its own install) replaces the package's types.
-type Browser = Awaited<ReturnType<typeof chromium.launch>>;
-type Page = Awaited<ReturnType<Browser['newPage']>>;
-interface ConsoleMessage { type(): string; text(): string }
 import { formatValue, fullPrecision } from '../../protocol/format.js';
 import { panelCsp, renderWebviewHtml } from '../../extension/webviewHtml.js';
 import { FAMILY_NAMES, LOSSES, type LossId } from '../../kernels/registry.js';
@@ -36,14 +26,7 @@ import type { HostToWebview, WebviewToHost } from '../../protocol/messages.js';
 import { isWebviewToHost } from '../../protocol/validate.js';
 import { binary2d, labels3d, type Fixture } from './fixtures.js';
 import type { MountOptions, Recorded } from './pages/components.js';
-
-const ROOT = join(import.meta.dirname, '..', '..');
-const DIST = join(ROOT, 'dist');
-const SHOTS = join(ROOT, 'test-results', 'webview');
-const BUNDLE = join(DIST, 'webview', 'panel.js');
-const CHROMIUM = process.env.SEGSCOPE_CHROMIUM ?? '/usr/bin/chromium';
-
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.txt': 'text/plain' };
+import { DARK_VARS, ROOT, SHOTS, assertBundleFresh, launchChromium, openVsCodePage, productionPage, startPageServer, type Browser, type Page, type PageServer, type VsCodePageHarness } from './harness.js';
 
 /** Where the components test page is built (test/webview/pages/components.ts), served as /t/. */
 const PAGES = mkdtempSync(join(tmpdir(), 'segscope-webview-'));
@@ -65,89 +48,36 @@ const sliderSel = (axis: number) => `${OVERLAY} input[type="range"][data-axis="$
 const PLOT_CURVES = `${CURVES} [data-part="plot"]`;
 const CURVE_SET = `${CURVES} select[data-part="curve-set"]`;
 
-let server: Server;
+let server: PageServer;
 let origin = '';
 let browser: Browser;
 let b2: Fixture;
 let l3: Fixture;
 
 /** The newest modification time of the files under a folder (or of a file). */
-function newest(path: string): number {
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(0, ...readdirSync(path).map((f) => newest(join(path, f))));
-}
-
-function pageHtml(script: string, style: string): string {
-  const nonce = randomBytes(18).toString('base64url');
-  return renderWebviewHtml({ cspSource: origin, nonce, scriptUri: `${origin}${script}`, styleUri: `${origin}${style}` });
-}
-
 before(async () => {
-  assert.ok(existsSync(BUNDLE), `${BUNDLE} is missing: run \`node build.mjs\` first`);
-  const sources = Math.max(...['webview', 'protocol', 'kernels/registry.ts'].map((f) => newest(join(ROOT, f))));
-  assert.ok(statSync(BUNDLE).mtimeMs >= sources - 1000, 'dist/webview/panel.js is older than its sources: run `node build.mjs`');
-  mkdirSync(SHOTS, { recursive: true });
+  assertBundleFresh('panel');
   [b2, l3] = await Promise.all([binary2d(), labels3d()]);
   await esbuild.build({
     entryPoints: [{ in: join(ROOT, 'test', 'webview', 'pages', 'components.ts'), out: 'components' }],
     bundle: true, format: 'iife', platform: 'browser', target: ['chrome114'], outdir: PAGES, logLevel: 'warning',
   });
-  server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname === '/' || url.pathname === '/components') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(url.pathname === '/' ? pageHtml('/dist/webview/panel.js', '/dist/webview/panel.css') : pageHtml('/t/components.js', '/t/components.css'));
-      return;
-    }
-    if (url.pathname === '/favicon.ico') {
-      res.writeHead(204);
-      res.end();
-      return;
-    }
-    const rel = normalize(decodeURIComponent(url.pathname)).replace(/^[/\\]+/, '');
-    const [base, file] = rel.startsWith('t/') ? [PAGES, join(PAGES, rel.slice(2))] : [DIST, join(ROOT, rel)];
-    if (!(rel.startsWith('dist/') || rel.startsWith('t/')) || !file.startsWith(base) || !existsSync(file)) {
-      res.writeHead(404);
-      res.end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
-    res.end(readFileSync(file));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  server = await startPageServer(
+    {
+      '/': (o) => productionPage(o, '/dist/webview/panel.js', '/dist/webview/panel.css'),
+      '/components': (o) => productionPage(o, '/t/components.js', '/t/components.css'),
+    },
+    { 't/': PAGES },
+  );
+  origin = server.origin;
+  browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await server?.close();
   rmSync(PAGES, { recursive: true, force: true });
 });
-
-/** VS Code's Dark Modern variables the panel reads (VS Code sets them on <html>). */
-const DARK_VARS: Record<string, string> = {
-  '--vscode-font-family': 'system-ui, "Ubuntu", "Droid Sans", sans-serif',
-  '--vscode-font-size': '13px',
-  '--vscode-editor-font-family': '"Droid Sans Mono", monospace',
-  '--vscode-editor-foreground': '#cccccc',
-  '--vscode-editor-background': '#1f1f1f',
-  '--vscode-descriptionForeground': '#9d9d9d',
-  '--vscode-panel-border': '#2b2b2b',
-  '--vscode-editorWidget-background': '#202020',
-  '--vscode-button-background': '#0078d4',
-  '--vscode-button-foreground': '#ffffff',
-  '--vscode-charts-red': '#f14c4c',
-  '--vscode-charts-blue': '#3794ff',
-  '--vscode-charts-yellow': '#cca700',
-  '--vscode-charts-orange': '#d18616',
-  '--vscode-charts-green': '#89d185',
-  '--vscode-charts-purple': '#b180d7',
-};
 
 /** VS Code's Light Modern variables. */
 const LIGHT_VARS: Record<string, string> = {
@@ -164,73 +94,19 @@ const LIGHT_VARS: Record<string, string> = {
   '--vscode-charts-green': '#388a34',
 };
 
-interface Harness {
-  page: Page;
-  /** CSP violations, page errors and console errors seen so far */
-  problems: string[];
-  posted(): Promise<WebviewToHost[]>;
+type Harness = Omit<VsCodePageHarness<WebviewToHost>, 'show'> & {
   send(msg: HostToWebview): Promise<void>;
-  waitPosted(pred: (m: WebviewToHost) => boolean, what: string): Promise<WebviewToHost>;
   waitRendered(): Promise<void>;
   /** the element's text once it equals `expected` (messages from `send` are handled asynchronously), else its last text */
   waitText(selector: string, expected: string): Promise<string | null>;
-  shot(name: string, fullPage?: boolean): Promise<void>;
-}
+};
 
 async function openPanel(options: { state?: unknown; vars?: Record<string, string>; bodyClass?: string; path?: string } = {}): Promise<Harness> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const problems: string[] = [];
-  page.on('pageerror', (e: Error) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m: ConsoleMessage) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
-  });
-  // tsx compiles the functions below with esbuild's keepNames, whose __name helper the page lacks.
-  await page.addInitScript({ content: 'window.__name = (f) => f;' });
-  await page.addInitScript(
-    ({ state, vars, bodyClass }: { state: unknown; vars: Record<string, string>; bodyClass: string }) => {
-      const w = window as unknown as Record<string, unknown>;
-      w.__posted = [];
-      w.__state = state;
-      w.__csp = [];
-      document.addEventListener('securitypolicyviolation', (e) => {
-        (w.__csp as string[]).push(`${e.violatedDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber} ${e.sample}`);
-      });
-      w.acquireVsCodeApi = () => ({
-        postMessage: (m: unknown) => (w.__posted as unknown[]).push(JSON.parse(JSON.stringify(m))),
-        getState: () => w.__state,
-        setState: (s: unknown) => {
-          w.__state = JSON.parse(JSON.stringify(s));
-        },
-      });
-      // as VS Code does: theme variables on <html>, the theme kind as a class of <body>
-      document.addEventListener('DOMContentLoaded', () => {
-        for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v);
-        document.body.classList.add(bodyClass);
-      });
-    },
-    { state: options.state, vars: options.vars ?? DARK_VARS, bodyClass: options.bodyClass ?? 'vscode-dark' },
-  );
-  const path = options.path ?? '/';
-  const response = await page.goto(`${origin}${path}`);
-  assert.equal(response?.status(), 200);
-  const posted = (): Promise<WebviewToHost[]> => page.evaluate(() => (window as unknown as { __posted: WebviewToHost[] }).__posted);
-  const waitPosted = async (pred: (m: WebviewToHost) => boolean, what: string) => {
-    const t0 = Date.now();
-    while (Date.now() - t0 < 15000) {
-      const found = (await posted()).find(pred);
-      if (found) return found;
-      await page.waitForTimeout(50);
-    }
-    throw new Error(`the panel did not post ${what}; posted: ${JSON.stringify((await posted()).map((m) => m.type))}`);
-  };
-  const h: Harness = {
-    page,
-    problems,
-    posted,
-    send: async (msg) => {
-      await page.evaluate((m: unknown) => window.postMessage(m, '*'), msg as unknown as Record<string, unknown>);
-    },
-    waitPosted,
+  const h = await openVsCodePage<WebviewToHost>(browser, origin, { viewport: { width: 1280, height: 900 }, ...options, who: 'the panel' });
+  const { page } = h;
+  if ((options.path ?? '/') === '/') await h.waitPosted((m) => m.type === 'ready', 'ready');
+  return {
+    ...h,
     waitRendered: async () => {
       await page.waitForSelector('body[data-rendered="true"]', { timeout: 20000 });
     },
@@ -242,24 +118,11 @@ async function openPanel(options: { state?: unknown; vars?: Record<string, strin
       }
       return page.textContent(selector);
     },
-    shot: async (name, fullPage = true) => {
-      await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
-    },
   };
-  if (path === '/') await waitPosted((m) => m.type === 'ready', 'ready');
-  return h;
-}
-
-async function cspProblems(h: Harness): Promise<string[]> {
-  const csp: string[] = await h.page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
-  return [...csp.map((c) => `CSP: ${c}`), ...h.problems];
 }
 
 async function assertClean(h: Harness): Promise<void> {
-  assert.deepEqual(await cspProblems(h), [], 'no CSP violation, page error or console error');
-  for (const m of await h.posted()) assert.ok(isWebviewToHost(m), `a valid message: ${JSON.stringify(m).slice(0, 200)}`);
-  const logs = (await h.posted()).filter((m) => m.type === 'log');
-  assert.deepEqual(logs, [], 'the panel reported no error');
+  await h.assertClean(isWebviewToHost);
 }
 
 async function showResult(h: Harness, f: Fixture): Promise<void> {
