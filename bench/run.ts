@@ -1245,7 +1245,6 @@ async function probeMain(outPath: string): Promise<void> {
     res.available = await mod.availableBackends();
     const r = await mod.resolveBackend('auto');
     res.auto = r.backend;
-    res.autoReason = r.fallbackReason;
   } catch (e) {
     res.autoReason = String((e as Error).message ?? e).slice(0, 300);
   }

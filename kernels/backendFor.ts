@@ -3,13 +3,15 @@ import { referenceBackend, type Backend } from './evaluate.js';
 import type { BackendRequest } from './types.js';
 
 /**
- * The backend for a request: 'reference' is the float64 TypeScript path; the others run the
- * per-pixel sums in gpu.js (float32), loaded only when asked for so the reference path needs no gpu.js.
+ * The backend for a request: 'reference' (and 'auto') is the float64 TypeScript path; the others
+ * run the per-pixel sums in gpu.js (float32), loaded only when asked for so the reference path
+ * needs no gpu.js.
  */
 let gpuLoaded = false;
 
 export async function backendFor(request: BackendRequest): Promise<Backend> {
-  if (request === 'reference') return referenceBackend;
+  // 'auto' is the reference backend (kernels/backends.ts says why): no gpu.js to load
+  if (request === 'reference' || request === 'auto') return referenceBackend;
   gpuLoaded = true;
   const { resolveBackend } = await import('./backends.js');
   const { computePixelSumsGpu } = await import('./gpu/index.js');

@@ -25,19 +25,16 @@ export interface BackendAvailability {
 export const GPU_BACKENDS: readonly GpuBackend[] = ['cpu', 'webasm', 'headlessgl', 'webgpu'];
 
 /**
- * What 'auto' tries, fastest first. Measured with these kernels (warm calls, wall time) on a shared
- * 2-core machine, Mesa llvmpipe (software GL) under `xvfb-run -a`:
- *                                      headlessgl    cpu           webasm
- *   2048x2048 binary probabilities     125-205 ms    215-350 ms    215-230 ms
- *   19x1024x1024 logits                1.0-1.5 s     2.4-3.4 s     3.3-4.5 s
- *   19x1024x1024 probabilities         0.7-0.9 s     0.7-0.9 s     1.05-1.1 s
- * headlessgl is never slower and up to 2x faster even in software (llvmpipe spreads a draw over all
- * cores; a hardware GL driver only widens the gap), so it comes first. gpu.js's cpu backend
- * (JIT-compiled JavaScript) beats webasm on multi-class work, whose log/exp are calls from wasm
- * out to JavaScript's Math, so webasm is never auto's pick. webgpu stays opt-in, as gpu.js keeps it
- * out of its own auto modes, and because it cannot be tested on this project's machines.
+ * What 'auto' runs: the reference backend, whose fused float64 per-pixel pass
+ * (kernels/pixelPass.ts) computes only the sums the requested losses read. Measured by
+ * `npm run bench` on 2026-12-02 (BENCHMARKS.md; 2-core machine, Mesa llvmpipe for headlessgl),
+ * it is the fastest here on every workload: each per-pixel loss alone 26–80 ms on W1 against
+ * gpu.js's 108–236 ms, all losses on W2 1.84 s against 2.13–2.85 s, on W3 0.62 s against
+ * 0.86–0.93 s, W4 17 ms per pair against 24–31 ms; W1 all losses ties headlessgl (0.78 s and
+ * 0.74 s). It is also exact (float64) and loads no native module. The gpu.js backends stay
+ * available by name; a per-machine measurement that could pick one of them where a real GPU
+ * makes it faster is the open half of the performance issue.
  */
-export const AUTO_ORDER: readonly GpuBackend[] = ['headlessgl', 'cpu'];
 
 const probes = new Map<GpuBackend, Promise<BackendAvailability>>();
 
@@ -188,25 +185,13 @@ export async function requireBackend(backend: GpuBackend): Promise<void> {
 }
 
 /**
- * The backend a request runs on. 'auto' takes the first available of AUTO_ORDER (cpu always
- * works), with `fallbackReason` saying why faster ones were passed over; an explicit backend that
- * is unavailable throws an Error naming it and the reason.
+ * The backend a request runs on: 'auto' and 'reference' the reference backend (see above); an
+ * explicit gpu.js backend that is unavailable throws an Error naming it and the reason.
  */
-export async function resolveBackend(request: BackendRequest): Promise<{ backend: BackendName; fallbackReason?: string }> {
-  if (request === 'reference') return { backend: 'reference' };
-  if (request !== 'auto') {
-    await requireBackend(request);
-    return { backend: request };
-  }
-  const skipped: string[] = [];
-  for (const backend of AUTO_ORDER) {
-    const status = await backendAvailability(backend);
-    if (status.available) {
-      return skipped.length ? { backend, fallbackReason: skipped.join('; ') } : { backend };
-    }
-    skipped.push(`${backend}: ${status.reason}`);
-  }
-  return { backend: 'reference', fallbackReason: `no gpu.js backend works here (${skipped.join('; ')})` };
+export async function resolveBackend(request: BackendRequest): Promise<{ backend: BackendName }> {
+  if (request === 'reference' || request === 'auto') return { backend: 'reference' };
+  await requireBackend(request);
+  return { backend: request };
 }
 
 /**
