@@ -23,7 +23,7 @@ import type { ComparisonToHost, ComparisonViewState, HostToComparison, RankedMea
 import { isComparisonToHost } from '../../protocol/validate.js';
 import { formatValue, fullPrecision } from '../../protocol/format.js';
 import { EPOCHS, writeComparisonFixtures } from '../fixtures/comparison.js';
-import { SHOTS, assertBundleFresh, launchChromium, openVsCodePage, productionPage, startPageServer, type Browser, type Page, type PageServer, type VsCodePageHarness } from './harness.js';
+import { SHOTS, assertBundleFresh, openVsCodePage, productionPage, startSuite, type Page, type Suite, type VsCodePage } from './harness.js';
 
 /** The selectors the view offers (the lead's code-server e2e test uses the same). */
 const TABLE = '[data-component="comparison-table"]';
@@ -37,9 +37,7 @@ const FIXTURES = mkdtempSync(join(tmpdir(), 'segscope-comparison-view-'));
 const fx = writeComparisonFixtures(FIXTURES);
 const CLASS_NAMES = ['background', 'square'];
 
-let server: PageServer;
-let origin = '';
-let browser: Browser;
+let suite: Suite;
 let trio: ComparisonViewState;
 let epochs: ComparisonViewState;
 
@@ -60,24 +58,21 @@ async function viewState(paths: string[]): Promise<ComparisonViewState> {
 before(async () => {
   assertBundleFresh('comparison');
   [trio, epochs] = await Promise.all([viewState(fx.trio), viewState(fx.epochs)]);
-  server = await startPageServer({ '/': (o) => productionPage(o, '/dist/webview/comparison.js', '/dist/webview/comparison.css', 'SegScope Loss Comparison') });
-  origin = server.origin;
-  browser = await launchChromium();
+  suite = await startSuite({ '/': (o) => productionPage(o, '/dist/webview/comparison.js', '/dist/webview/comparison.css', 'SegScope Loss Comparison') });
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
+  await suite?.close();
   rmSync(FIXTURES, { recursive: true, force: true });
 });
 
-type Harness = Omit<VsCodePageHarness<ComparisonToHost>, 'show'> & {
+type Harness = Omit<VsCodePage<ComparisonToHost>, 'show'> & {
   /** send a state with a comparison and wait until it is drawn (a `rendered` more than before) */
   show(state: ComparisonViewState): Promise<void>;
 };
 
 async function openView(options: { state?: unknown; width?: number } = {}): Promise<Harness> {
-  const h = await openVsCodePage<ComparisonToHost>(browser, origin, { viewport: { width: options.width ?? 420, height: 900 }, state: options.state, who: 'the view' });
+  const h = await openVsCodePage<ComparisonToHost>(suite, { viewport: { width: options.width ?? 420, height: 900 }, state: options.state, who: 'the view' });
   await h.waitPosted((m) => m.type === 'ready', 'ready');
   return { ...h, show: (state) => h.show({ type: 'comparison', state } satisfies HostToComparison) };
 }

@@ -31,7 +31,7 @@ import { isFolderToHost, isHostToFolder } from '../../protocol/validate.js';
 import { encodePng } from '../fixtures/encode.js';
 import { blobLabels, perturb } from '../fixtures/folders.js';
 import { rng } from '../fixtures/random.js';
-import { DIST, assertBundleFresh, launchChromium, openVsCodePage, productionPage, startPageServer, type Browser, type Page, type PageServer, type VsCodePageHarness } from './harness.js';
+import { DIST, assertBundleFresh, openVsCodePage, productionPage, startSuite, type Page, type Suite, type VsCodePage } from './harness.js';
 
 const CLI = join(DIST, 'cli.js');
 
@@ -50,9 +50,7 @@ const EMPTY_PRED = 'case_03';
 const EMPTY_CLASS = 'case_05';
 const CORRUPT = 'case_07';
 
-let server: PageServer;
-let origin = '';
-let browser: Browser;
+let suite: Suite;
 let one: FolderViewState;
 let two: FolderViewState;
 let stats: StatsDocument;
@@ -97,24 +95,21 @@ before(async () => {
   one = folderViewState({ runs: [a], shown, classNames: CLASS_NAMES, emptyRule: 'skip', stats: null, busy: false });
   two = folderViewState({ runs: [a, b], shown, classNames: CLASS_NAMES, emptyRule: 'skip', stats: { a: 0, b: 1, doc: stats }, busy: false });
   assert.ok(isHostToFolder({ type: 'folders', state: one }) && isHostToFolder({ type: 'folders', state: two }), 'the recorded states are valid');
-  server = await startPageServer({ '/': (o) => productionPage(o, '/dist/webview/folders.js', '/dist/webview/folders.css', 'SegScope folders') });
-  origin = server.origin;
-  browser = await launchChromium();
+  suite = await startSuite({ '/': (o) => productionPage(o, '/dist/webview/folders.js', '/dist/webview/folders.css', 'SegScope folders') });
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
+  await suite?.close();
   rmSync(FIXTURES, { recursive: true, force: true });
 });
 
-type Harness = Omit<VsCodePageHarness<FolderToHost>, 'show'> & {
+type Harness = Omit<VsCodePage<FolderToHost>, 'show'> & {
   /** send a complete state and wait until it is drawn (a `rendered` more than before) */
   show(state: FolderViewState): Promise<void>;
 };
 
 async function openView(width = 1400): Promise<Harness> {
-  const h = await openVsCodePage<FolderToHost>(browser, origin, { viewport: { width, height: 1000 }, who: 'the page' });
+  const h = await openVsCodePage<FolderToHost>(suite, { viewport: { width, height: 1000 }, who: 'the page' });
   await h.waitPosted((m) => m.type === 'ready', 'ready');
   assert.equal(await h.page.getAttribute('body', 'data-view'), 'folders');
   return { ...h, show: (state) => h.show({ type: 'folders', state } satisfies HostToFolder, 30_000) };

@@ -14,7 +14,6 @@
  *   node --import tsx --test test/webview/notebook.test.ts
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +31,7 @@ import { writeComparisonFixtures } from '../fixtures/comparison.js';
 import { DEMO_PAIRS, writeDemoWorkspace } from '../fixtures/demoWorkspace.js';
 import { binary2d, labels3d, type Fixture } from './fixtures.js';
 import { notebookPageHtml } from './pages/notebookPage.js';
-import { SHOTS, assertBundleFresh, launchChromium, startPageServer, type Browser, type ConsoleMessage, type Page, type PageServer } from './harness.js';
+import { DARK_VARS, HIGH_CONTRAST_VARS, LIGHT_VARS, SHOTS, assertBundleFresh, assertNoProblems, freshNonce, openPage, recorder, startSuite, type LoadedPage, type Recorder, type Suite } from './harness.js';
 
 /** The texts the renderer shows where no host answers (webview/notebook/render.ts). */
 const NO_HOST_TEXT = 'This output needs VS Code with the SegScope extension to compute; no extension host answered.';
@@ -40,9 +39,7 @@ const NO_HOST_TEXT = 'This output needs VS Code with the SegScope extension to c
 const out = (id: string) => `[data-segscope-output="${id}"]`;
 const cellOutput = (id: string) => `.cell[data-cell="${id}"] > .output`;
 
-let server: PageServer;
-let origin = '';
-let browser: Browser;
+let suite: Suite;
 let work = '';
 let b2: Fixture;
 let l3: Fixture;
@@ -81,14 +78,11 @@ before(async () => {
   comparison.target.path = 'comparison/gt.png';
   for (const p of comparison.predictions) p.path = `comparison/${p.path.split('/').pop()}`;
 
-  server = await startPageServer({ '/notebook': () => notebookPageHtml({ nonce: randomBytes(18).toString('base64url'), bundle: '/dist/webview/notebook.js' }) });
-  origin = server.origin;
-  browser = await launchChromium();
+  suite = await startSuite({ '/notebook': () => notebookPageHtml({ nonce: freshNonce(), bundle: '/dist/webview/notebook.js' }) });
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
+  await suite?.close();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
@@ -96,46 +90,18 @@ after(async () => {
 // Themes: VS Code's variables on <html>, the theme kind as a class of <body> (as in an output iframe)
 // -----------------------------------------------------------------------------------------------
 
-const BASE_VARS: Record<string, string> = {
-  '--vscode-font-family': 'system-ui, "Ubuntu", "Droid Sans", sans-serif',
-  '--vscode-font-size': '13px',
-  '--vscode-editor-font-family': '"Droid Sans Mono", monospace',
-};
 const THEMES: Record<'dark' | 'light' | 'hc', { bodyClass: string; vars: Record<string, string> }> = {
-  dark: {
-    bodyClass: 'vscode-dark',
-    vars: {
-      ...BASE_VARS,
-      '--vscode-editor-foreground': '#cccccc', '--vscode-editor-background': '#1f1f1f', '--vscode-descriptionForeground': '#9d9d9d',
-      '--vscode-panel-border': '#2b2b2b', '--vscode-editorWidget-background': '#202020', '--vscode-button-background': '#0078d4',
-      '--vscode-button-foreground': '#ffffff', '--vscode-charts-red': '#f14c4c', '--vscode-charts-blue': '#3794ff',
-      '--vscode-charts-yellow': '#cca700', '--vscode-charts-orange': '#d18616', '--vscode-charts-green': '#89d185', '--vscode-charts-purple': '#b180d7',
-    },
-  },
+  dark: { bodyClass: 'vscode-dark', vars: DARK_VARS },
   light: {
     bodyClass: 'vscode-light',
     vars: {
-      ...BASE_VARS,
-      '--vscode-editor-foreground': '#3b3b3b', '--vscode-editor-background': '#ffffff', '--vscode-descriptionForeground': '#717171',
-      '--vscode-panel-border': '#e5e5e5', '--vscode-editorWidget-background': '#f8f8f8', '--vscode-button-background': '#005fb8',
-      '--vscode-button-foreground': '#ffffff', '--vscode-button-secondaryBackground': '#e5e5e5', '--vscode-button-secondaryForeground': '#3b3b3b',
+      ...LIGHT_VARS,
+      '--vscode-button-background': '#005fb8', '--vscode-button-secondaryBackground': '#e5e5e5', '--vscode-button-secondaryForeground': '#3b3b3b',
       '--vscode-textCodeBlock-background': '#f2f2f2', '--vscode-inputValidation-errorBackground': '#f2dede',
       '--vscode-inputValidation-errorBorder': '#be1100', '--vscode-list-hoverBackground': '#f2f2f2',
-      '--vscode-charts-red': '#e51400', '--vscode-charts-blue': '#1a85ff', '--vscode-charts-yellow': '#bf8803',
-      '--vscode-charts-orange': '#d18616', '--vscode-charts-green': '#388a34', '--vscode-charts-purple': '#652d90',
     },
   },
-  hc: {
-    bodyClass: 'vscode-high-contrast',
-    vars: {
-      ...BASE_VARS,
-      '--vscode-editor-foreground': '#ffffff', '--vscode-editor-background': '#000000', '--vscode-descriptionForeground': '#ffffffb3',
-      '--vscode-panel-border': '#6fc3df', '--vscode-editorWidget-background': '#0c141f', '--vscode-focusBorder': '#f38518',
-      '--vscode-button-background': '#000000', '--vscode-button-foreground': '#ffffff', '--vscode-contrastBorder': '#6fc3df',
-      '--vscode-charts-red': '#f14c4c', '--vscode-charts-blue': '#3794ff', '--vscode-charts-yellow': '#ffff00',
-      '--vscode-charts-orange': '#d18616', '--vscode-charts-green': '#89d185', '--vscode-charts-purple': '#b180d7',
-    },
-  },
+  hc: { bodyClass: 'vscode-high-contrast', vars: HIGH_CONTRAST_VARS },
 };
 
 // -----------------------------------------------------------------------------------------------
@@ -149,69 +115,32 @@ interface NotebookApi {
   send(message: unknown): void;
   listeners(): number;
 }
-type Win = { __notebook: NotebookApi; __posted: RendererToHost[]; __csp: string[] };
+type Win = { __notebook: NotebookApi };
 
-interface Notebook {
-  page: Page;
-  problems: string[];
+interface Notebook extends LoadedPage, Omit<Recorder<RendererToHost>, 'forget'> {
   render(id: string, mime: string, value: unknown): Promise<void>;
   renderText(id: string, mime: string, text: string): Promise<void>;
   dispose(id?: string): Promise<void>;
   send(message: HostToRenderer | Record<string, unknown> | string): Promise<void>;
-  posted(): Promise<RendererToHost[]>;
-  waitPosted(pred: (m: RendererToHost) => boolean, what: string): Promise<RendererToHost>;
   waitState(id: string, state: string): Promise<void>;
   listeners(): Promise<number>;
   shot(name: string): Promise<void>;
 }
 
 async function openNotebook(options: { host?: boolean; theme?: keyof typeof THEMES; clock?: boolean; width?: number } = {}): Promise<Notebook> {
-  const page = await browser.newPage({ viewport: { width: options.width ?? 1100, height: 900 } });
-  const problems: string[] = [];
-  page.on('pageerror', (e: Error) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m: ConsoleMessage) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
-  });
-  if (options.clock) await page.clock.install();
-  // tsx compiles the functions below with esbuild's keepNames, whose __name helper the page lacks.
-  await page.addInitScript({ content: 'window.__name = (f) => f;' });
-  const theme = THEMES[options.theme ?? 'dark'];
-  await page.addInitScript(
-    ({ vars, bodyClass }: { vars: Record<string, string>; bodyClass: string }) => {
-      const w = window as unknown as Record<string, unknown>;
-      w.__csp = [];
-      document.addEventListener('securitypolicyviolation', (e) => {
-        (w.__csp as string[]).push(`${e.violatedDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber} ${e.sample}`);
-      });
-      document.addEventListener('DOMContentLoaded', () => {
-        for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v);
-        document.body.classList.add(bodyClass);
-      });
-    },
-    theme,
-  );
-  const response = await page.goto(`${origin}/notebook`);
-  assert.equal(response?.status(), 200);
+  const loaded = await openPage(suite, { viewport: { width: options.width ?? 1100, height: 900 }, path: '/notebook', ...THEMES[options.theme ?? 'dark'], clock: options.clock });
+  const { page, problems } = loaded;
   await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
   await page.evaluate((withHost: boolean) => (window as unknown as Win).__notebook.activate(withHost), options.host ?? true);
-  const posted = (): Promise<RendererToHost[]> => page.evaluate(() => (window as unknown as Win).__posted);
+  const { posted, waitPosted } = recorder<RendererToHost>(page, 'the renderer', (m) => `${m.type}:${m.output}`);
   const nb: Notebook = {
-    page,
-    problems,
+    ...loaded,
     render: (id, mime, value) => nb.renderText(id, mime, JSON.stringify(value)),
     renderText: (id, mime, text) => page.evaluate((a: { id: string; mime: string; text: string }) => (window as unknown as Win).__notebook.render(a.id, a.mime, a.text), { id, mime, text }),
     dispose: (id) => page.evaluate((a: { id?: string }) => (window as unknown as Win).__notebook.dispose(a.id), { id }),
     send: (message) => page.evaluate((m: unknown) => (window as unknown as Win).__notebook.send(m), message as unknown as Record<string, unknown>),
     posted,
-    async waitPosted(pred, what) {
-      const t0 = Date.now();
-      while (Date.now() - t0 < 15000) {
-        const found = (await posted()).find(pred);
-        if (found) return found;
-        await page.waitForTimeout(40);
-      }
-      throw new Error(`the renderer did not post ${what}; posted: ${JSON.stringify((await posted()).map((m) => `${m.type}:${m.output}`))}`);
-    },
+    waitPosted,
     async waitState(id, state) {
       try {
         await page.waitForSelector(`${out(id)}[data-state="${state}"]`, { state: 'attached', timeout: 20000 });
@@ -229,9 +158,7 @@ async function openNotebook(options: { host?: boolean; theme?: keyof typeof THEM
 }
 
 async function assertClean(nb: Notebook): Promise<void> {
-  const csp: string[] = await nb.page.evaluate(() => (window as unknown as Win).__csp);
-  assert.deepEqual([...csp.map((c) => `CSP: ${c}`), ...nb.problems], [], 'no CSP violation, page error or console error');
-  for (const m of await nb.posted()) assert.ok(isRendererToHost(m), `a valid message: ${JSON.stringify(m).slice(0, 200)}`);
+  await assertNoProblems(nb, isRendererToHost);
 }
 
 const text = (nb: Notebook, selector: string) => nb.page.$eval(selector, (el: Element) => (el as HTMLElement).innerText);

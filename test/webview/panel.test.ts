@@ -26,7 +26,7 @@ import type { HostToWebview, WebviewToHost } from '../../protocol/messages.js';
 import { isWebviewToHost } from '../../protocol/validate.js';
 import { binary2d, labels3d, type Fixture } from './fixtures.js';
 import type { MountOptions, Recorded } from './pages/components.js';
-import { DARK_VARS, ROOT, SHOTS, assertBundleFresh, launchChromium, openVsCodePage, productionPage, startPageServer, type Browser, type Page, type PageServer, type VsCodePageHarness } from './harness.js';
+import { LIGHT_VARS, ROOT, SHOTS, assertBundleFresh, openVsCodePage, productionPage, startSuite, type Page, type Suite, type VsCodePage } from './harness.js';
 
 /** Where the components test page is built (test/webview/pages/components.ts), served as /t/. */
 const PAGES = mkdtempSync(join(tmpdir(), 'segscope-webview-'));
@@ -48,13 +48,10 @@ const sliderSel = (axis: number) => `${OVERLAY} input[type="range"][data-axis="$
 const PLOT_CURVES = `${CURVES} [data-part="plot"]`;
 const CURVE_SET = `${CURVES} select[data-part="curve-set"]`;
 
-let server: PageServer;
-let origin = '';
-let browser: Browser;
+let suite: Suite;
 let b2: Fixture;
 let l3: Fixture;
 
-/** The newest modification time of the files under a folder (or of a file). */
 before(async () => {
   assertBundleFresh('panel');
   [b2, l3] = await Promise.all([binary2d(), labels3d()]);
@@ -62,39 +59,21 @@ before(async () => {
     entryPoints: [{ in: join(ROOT, 'test', 'webview', 'pages', 'components.ts'), out: 'components' }],
     bundle: true, format: 'iife', platform: 'browser', target: ['chrome114'], outdir: PAGES, logLevel: 'warning',
   });
-  server = await startPageServer(
+  suite = await startSuite(
     {
       '/': (o) => productionPage(o, '/dist/webview/panel.js', '/dist/webview/panel.css'),
       '/components': (o) => productionPage(o, '/t/components.js', '/t/components.css'),
     },
     { 't/': PAGES },
   );
-  origin = server.origin;
-  browser = await launchChromium();
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
+  await suite?.close();
   rmSync(PAGES, { recursive: true, force: true });
 });
 
-/** VS Code's Light Modern variables. */
-const LIGHT_VARS: Record<string, string> = {
-  ...DARK_VARS,
-  '--vscode-editor-foreground': '#3b3b3b',
-  '--vscode-editor-background': '#ffffff',
-  '--vscode-descriptionForeground': '#717171',
-  '--vscode-panel-border': '#e5e5e5',
-  '--vscode-editorWidget-background': '#f8f8f8',
-  '--vscode-charts-red': '#e51400',
-  '--vscode-charts-blue': '#1a85ff',
-  '--vscode-charts-yellow': '#bf8803',
-  '--vscode-charts-purple': '#652d90',
-  '--vscode-charts-green': '#388a34',
-};
-
-type Harness = Omit<VsCodePageHarness<WebviewToHost>, 'show'> & {
+type Harness = Omit<VsCodePage<WebviewToHost>, 'show'> & {
   send(msg: HostToWebview): Promise<void>;
   waitRendered(): Promise<void>;
   /** the element's text once it equals `expected` (messages from `send` are handled asynchronously), else its last text */
@@ -102,7 +81,7 @@ type Harness = Omit<VsCodePageHarness<WebviewToHost>, 'show'> & {
 };
 
 async function openPanel(options: { state?: unknown; vars?: Record<string, string>; bodyClass?: string; path?: string } = {}): Promise<Harness> {
-  const h = await openVsCodePage<WebviewToHost>(browser, origin, { viewport: { width: 1280, height: 900 }, ...options, who: 'the panel' });
+  const h = await openVsCodePage<WebviewToHost>(suite, { viewport: { width: 1280, height: 900 }, ...options, who: 'the panel' });
   const { page } = h;
   if ((options.path ?? '/') === '/') await h.waitPosted((m) => m.type === 'ready', 'ready');
   return {
