@@ -27,11 +27,11 @@ export const GPU_BACKENDS: readonly GpuBackend[] = ['cpu', 'webasm', 'headlessgl
 /**
  * What 'auto' runs: the reference backend, whose fused float64 per-pixel pass
  * (kernels/pixelPass.ts) computes only the sums the requested losses read. Measured by
- * `npm run bench` on 2026-12-02 (BENCHMARKS.md; 2-core machine, Mesa llvmpipe for headlessgl),
- * it is the fastest here on every workload: each per-pixel loss alone 26–80 ms on W1 against
- * gpu.js's 108–236 ms, all losses on W2 1.84 s against 2.13–2.85 s, on W3 0.62 s against
- * 0.86–0.93 s, W4 17 ms per pair against 24–31 ms; W1 all losses ties headlessgl (0.78 s and
- * 0.74 s). It is also exact (float64) and loads no native module. The gpu.js backends stay
+ * `npm run bench` in two runs of 2026-12-02 (2-core machine, Mesa llvmpipe for headlessgl), it is
+ * the fastest here or tied: each per-pixel loss alone on W1 26–133 ms against gpu.js's 108–436 ms;
+ * all losses W1 0.78/0.90 s against headlessgl's 0.74/1.24 s, W2 1.84/3.06 s against
+ * 2.85/2.91 s, W3 0.62/0.97 s against 0.87/1.20 s; W4 17 ms per pair against 24–31 ms. It is
+ * also exact (float64) and loads no native module. The gpu.js backends stay
  * available by name; a per-machine measurement that could pick one of them where a real GPU
  * makes it faster is the open half of the performance issue.
  */
