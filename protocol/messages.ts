@@ -100,6 +100,13 @@ export interface ComparisonViewState {
 /** Host → the comparison view. */
 export type HostToComparison = { type: 'comparison'; state: ComparisonViewState };
 
+/** A page's script error or warning, for the extension host's log (every page's protocol has it). */
+export interface LogMessage {
+  type: 'log';
+  level: 'error' | 'warn' | 'info';
+  message: string;
+}
+
 /** The comparison view → host. Paths must name an entry of the state the host sent. */
 export type ComparisonToHost =
   | { type: 'ready' }
@@ -112,7 +119,7 @@ export type ComparisonToHost =
   | { type: 'pickPredictions' }
   | { type: 'pickTarget' }
   | { type: 'cancel' }
-  | { type: 'log'; level: 'error' | 'warn' | 'info'; message: string };
+  | LogMessage;
 
 // ---------------------------------------------------------------------------------------------
 // Notebook outputs (docs/spec/notebook.md) and the renderer's messaging with the extension host
@@ -327,7 +334,7 @@ export type WebviewToHost =
   /** put this pair's prediction into the side panel's Loss Comparison (against this pair's ground truth) */
   | { type: 'addToComparison' }
   /** a script error in the panel, reported so the host can log it */
-  | { type: 'log'; level: 'error' | 'warn' | 'info'; message: string };
+  | LogMessage;
 
 export type HostToWebviewType = HostToWebview['type'];
 export type WebviewToHostType = WebviewToHost['type'];
@@ -473,4 +480,4 @@ export type FolderToHost =
   /** pick another prediction folder and evaluate it against the same ground truth */
   | { type: 'compareAnother' }
   | { type: 'cancel' }
-  | { type: 'log'; level: 'error' | 'warn' | 'info'; message: string };
+  | LogMessage;

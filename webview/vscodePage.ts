@@ -4,6 +4,7 @@
  * host and dropped, never handled), and reports script errors to the host's log. The notebook
  * renderer has no such API: it composes the components with its own transport (webview/notebook/).
  */
+import type { LogMessage } from '../protocol/messages.js';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -11,13 +12,6 @@ interface VsCodeApi {
   setState(state: unknown): void;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
-
-/** The message every page's protocol has for the host's output channel (protocol/messages.ts). */
-interface LogMessage {
-  type: 'log';
-  level: 'error' | 'warn' | 'info';
-  message: string;
-}
 
 export interface VsCodePage<ToHost, FromHost> {
   post(message: ToHost): void;
