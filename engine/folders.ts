@@ -305,7 +305,7 @@ export async function evaluateFolders(predDir: string, gtDir: string, options: E
   let pool: WorkerPool | undefined;
   const poolOf = () =>
     // with several pairs at once on every core, each pair's distance transforms keep to one thread
-    (pool ??= new WorkerPool({ script: run.script, size: poolSize, workerData: { distanceThreads: poolSize > 1 ? 1 : 2 } }));
+    (pool ??= new WorkerPool({ script: run.script, size: poolSize, workerData: { kernelThreads: poolSize > 1 ? 1 : 2 } }));
 
   const progress: FolderProgress = { done: 0, total: cases.length, failed: 0, resumed: 0 };
   let evaluated = 0;

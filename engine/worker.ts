@@ -6,15 +6,15 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { MaskInputError } from '../formats/types.js';
-import { configureDistanceThreads } from '../kernels/otherSideDistance.js';
+import { configureKernelThreads } from '../kernels/helperThread.js';
 import { MaskCache } from './maskCache.js';
 import { decodeNotebookArray } from './notebookArrays.js';
 import { presentCurves, presentOverlay, presentResult } from './present.js';
 import { EvaluationSession, loadOptionsOf } from './session.js';
 import type { EngineCalls, EngineCall, EngineReply, EngineRequest, EngineWorkerData, PairRequest } from './workerMessages.js';
 
-const threads = (workerData as EngineWorkerData | null)?.distanceThreads;
-if (threads) configureDistanceThreads(threads);
+const threads = (workerData as EngineWorkerData | null)?.kernelThreads;
+if (threads) configureKernelThreads(threads);
 
 const cache = new MaskCache();
 /** each open session, and the files it holds in the cache (none for a notebook's arrays) */

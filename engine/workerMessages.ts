@@ -50,6 +50,6 @@ export interface EngineFailure {
 export type EngineReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: EngineFailure };
 
 export interface EngineWorkerData {
-  /** threads each pair's distance transforms may use (1 when several pairs run at once) */
-  distanceThreads?: number;
+  /** threads each pair's kernels may use (kernels/helperThread.ts; 1 when several pairs run at once) */
+  kernelThreads?: number;
 }

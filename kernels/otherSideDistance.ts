@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { helperTask, runSplit, sharedCopy, useHelperFor } from './helperThread.js';
 
 /**
  * Squared distance from every pixel to the nearest pixel of the other value of `mask` (edt(M)² on
@@ -17,7 +17,7 @@ export function squaredDistanceToOtherSide(
 ): Float64Array {
   const size = mask.length;
   if (out.length !== size) throw new Error(`squaredDistanceToOtherSide: output of ${out.length} for ${size} pixels`);
-  if (out.buffer instanceof SharedArrayBuffer && size >= threading.minSize && threading.threads >= 2) {
+  if (out.buffer instanceof SharedArrayBuffer && useHelperFor(size)) {
     return twoThreads(mask, shape, spacing, out);
   }
   rowPass(mask, out, shape, spacing, 0, size / shape[shape.length - 1]);
@@ -27,28 +27,15 @@ export function squaredDistanceToOtherSide(
 
 /**
  * An output for squaredDistanceToOtherSide that lets it use two threads: shared memory when that
- * is configured and the array is large enough, a plain array otherwise. Callers reuse it.
+ * is configured (kernels/helperThread.ts) and the array is large enough, a plain array otherwise.
+ * Callers reuse it.
  */
 export function distanceField(size: number): Float64Array {
-  const shared = threading.threads >= 2 && size >= threading.minSize;
-  return shared ? new Float64Array(new SharedArrayBuffer(size * 8)) : new Float64Array(size);
+  return useHelperFor(size) ? new Float64Array(new SharedArrayBuffer(size * 8)) : new Float64Array(size);
 }
 
-const threading = { threads: 2, minSize: 1 << 18 };
-
-/**
- * How many threads squaredDistanceToOtherSide may use (1 or 2) and from which array size. Callers
- * that already keep every core busy (the folder mode's worker pool) set 1.
- */
-export function configureDistanceThreads(threads: number, minSize = threading.minSize): { threads: number; minSize: number } {
-  const before = { ...threading };
-  threading.threads = threads;
-  threading.minSize = minSize;
-  return before;
-}
-
-// The pass functions below are also the helper thread's source (Function.prototype.toString), so
-// they must use nothing but their arguments, each other and globals.
+// The pass functions below are also the helper thread's source (kernels/helperThread.ts), so they
+// must use nothing but their arguments, each other and globals.
 
 /** The contiguous last axis: per row, a forward and a backward sweep to the nearest other value. */
 function rowPass(mask: Uint8Array, dist: Float64Array, shape: number[], spacing: number[], rowFrom: number, rowTo: number): void {
@@ -172,93 +159,30 @@ function otherSideEnvelope(
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// The helper thread: one long-lived worker, fed one pass at a time; this thread does the other half
-// of each pass and then waits (Atomics.wait) for the worker's "done" flag.
-
-interface PassMessage {
+interface PassArgs {
   mask: Uint8Array;
   dist: Float64Array;
-  done: Int32Array;
   shape: number[];
   spacing: number[];
   /** -1: the row pass over rows [from, to); otherwise the blocks [from, to) of that axis */
   axis: number;
-  from: number;
-  to: number;
 }
 
-const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-${rowPass.toString()}
-${stridedPass.toString()}
-${otherSideEnvelope.toString()}
-parentPort.on('message', (m) => {
-  if (m.axis < 0) ${rowPass.name}(m.mask, m.dist, m.shape, m.spacing, m.from, m.to);
-  else ${stridedPass.name}(m.mask, m.dist, m.shape, m.spacing, m.axis, m.from, m.to);
-  Atomics.store(m.done, 0, 1);
-  Atomics.notify(m.done, 0);
-});
-`;
-
-let helper: Worker | null = null;
-let helperBroken = false;
-
-function helperThread(): Worker | null {
-  if (helperBroken) return null;
-  if (!helper) {
-    try {
-      helper = new Worker(WORKER_SOURCE, { eval: true });
-      helper.unref();
-      helper.on('error', () => { helperBroken = true; helper = null; });
-    } catch {
-      helperBroken = true;
-      return null;
-    }
-  }
-  return helper;
+function runPass(a: PassArgs, from: number, to: number): void {
+  if (a.axis < 0) rowPass(a.mask, a.dist, a.shape, a.spacing, from, to);
+  else stridedPass(a.mask, a.dist, a.shape, a.spacing, a.axis, from, to);
 }
 
-/** The mask as the helper sees it: one shared buffer, grown as needed and reused. */
-let sharedMask = new Uint8Array(new SharedArrayBuffer(0));
+const PASS_TASK = helperTask<PassArgs>('otherSideDistance.pass', runPass, [rowPass, stridedPass, otherSideEnvelope]);
 
 function twoThreads(maskIn: Uint8Array, shape: number[], spacing: number[], dist: Float64Array): Float64Array {
-  const size = maskIn.length;
-  if (sharedMask.length < size) sharedMask = new Uint8Array(new SharedArrayBuffer(size));
-  const mask = sharedMask.subarray(0, size);
-  mask.set(maskIn);
-  const done = new Int32Array(new SharedArrayBuffer(4));
-  const rows = size / shape[shape.length - 1];
-  split(mask, dist, done, shape, spacing, -1, rows, (from, to) => rowPass(mask, dist, shape, spacing, from, to));
-  for (let axis = shape.length - 2; axis >= 0; axis--) {
-    split(mask, dist, done, shape, spacing, axis, blockCount(shape, axis), (from, to) => stridedPass(mask, dist, shape, spacing, axis, from, to));
-  }
+  const mask = sharedCopy('otherSideDistance.mask', maskIn);
+  const rows = mask.length / shape[shape.length - 1];
+  const pass = (axis: number, total: number) => {
+    const args: PassArgs = { mask, dist, shape, spacing, axis };
+    runSplit(PASS_TASK, args, total, (from, to) => runPass(args, from, to));
+  };
+  pass(-1, rows);
+  for (let axis = shape.length - 2; axis >= 0; axis--) pass(axis, blockCount(shape, axis));
   return dist;
-}
-
-/** Runs [0, half) on the helper and [half, total) here; the helper's half here too if it fails. */
-function split(
-  mask: Uint8Array, dist: Float64Array, done: Int32Array, shape: number[], spacing: number[], axis: number, total: number,
-  runHere: (from: number, to: number) => void,
-): void {
-  const half = Math.floor(total / 2);
-  const worker = half > 0 ? helperThread() : null;
-  if (!worker) {
-    runHere(0, total);
-    return;
-  }
-  Atomics.store(done, 0, 0);
-  const message: PassMessage = { mask, dist, done, shape, spacing, axis, from: 0, to: half };
-  worker.postMessage(message);
-  const t0 = performance.now();
-  runHere(half, total);
-  // A healthy helper finishes about when this thread does; one that never answers (it crashed
-  // before it could say so) is dropped after a generous wait and its half is done here.
-  const patienceMs = Math.max(30_000, 20 * (performance.now() - t0));
-  if (Atomics.wait(done, 0, 0, patienceMs) === 'timed-out') {
-    helperBroken = true;
-    void worker.terminate();
-    helper = null;
-    runHere(0, half);
-  }
 }

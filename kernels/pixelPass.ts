@@ -5,8 +5,12 @@
  * typed-array loops over blocks of pixels (kernels/blocks.ts), no per-pixel allocation, the logs
  * only where read.
  *
- * Every sum adds the same terms in the same pixel order as the float64 oracle
- * (kernels/reference/pixelSums.ts), so each field equals the oracle's to the bit
+ * An array of PART_MIN pixels or more is summed in two parts, each from zero, the first half of
+ * the blocks and the rest, and a field is part 1 + part 2. The parts are what the two threads
+ * take (kernels/helperThread.ts), and they are the same whether one thread or two run them, so a
+ * result never depends on the cores at hand. Within a part every sum adds the same terms in the
+ * same pixel order as the float64 oracle (kernels/reference/pixelSums.ts): each field equals the
+ * oracle's over that part to the bit, and the whole the sum of the oracle's parts
  * (test/unit/pixelPass.test.ts). A multi-class map streams one channel plane at a time (its
  * layout, [C, ...spatial]). Multi-class logits go to the oracle: their one-vs-rest log(1 − p_c) needs a
  * logsumexp over the other classes per pixel and class, which no plane-at-a-time pass saves.
@@ -16,7 +20,23 @@ import { clampProb, sigmoid, softplus } from './numerics.js';
 import { computePixelSumsReference, emptyPixelSums, focalTerm } from './reference/pixelSums.js';
 import { BLOCK } from './blocks.js';
 import { hardCounts } from './gpu/hardCounts.js';
+import { helperTask, runSplit, sharedCopy, useHelperFor, type HelperTask } from './helperThread.js';
 import type { PixelSums, PreparedPair } from './types.js';
+
+/** From this many pixels (4 blocks) a pass is summed in two parts. */
+export const PART_MIN = 4 * BLOCK;
+
+/** The parts' pixel bounds: [0, N], or [0, mid, N] with mid at a block boundary. */
+export function partBounds(N: number): number[] {
+  if (N < PART_MIN) return [0, N];
+  return [0, Math.ceil(N / BLOCK / 2) * BLOCK, N];
+}
+
+/** Runs `run` over parts [0, parts): the first half on the helper thread where that pays. */
+function runParts<A>(task: HelperTask<A>, args: A, parts: number, threaded: boolean, run: (args: A, from: number, to: number) => void): void {
+  if (threaded) runSplit(task, args, parts, (from, to) => run(args, from, to));
+  else run(args, 0, parts);
+}
 
 export function computePixelSumsFused(pair: PreparedPair, focalGamma: number, groups: ReadonlySet<SumGroup>): PixelSums {
   const { pred } = pair;
@@ -33,24 +53,24 @@ export function computePixelSumsFused(pair: PreparedPair, focalGamma: number, gr
  */
 function binarySums(pair: PreparedPair, values: Float32Array | Float64Array, logits: boolean, gamma: number, groups: ReadonlySet<SumGroup>): PixelSums {
   const { target, size: N } = pair;
-  // acc: n, count1, hard1 (predicted 1), both1 (1 in both), Σp0, Σp1, tp0, tp1 | ce0, ce1, focal0, focal1
-  const acc = new Float64Array(12);
-  const overlap = groups.has('overlap');
-  for (let from = 0; from < N; from += BLOCK) {
-    const to = Math.min(N, from + BLOCK);
-    if (!overlap) binaryCountsBlock(target, values, logits ? 0 : 0.5, from, to, acc);
-    else if (logits) binaryOverlapLogitsBlock(target, values, from, to, acc);
-    else binaryOverlapBlock(target, values, from, to, acc);
-  }
-  if (groups.has('logs') || groups.has('focal')) {
-    const focal = groups.has('focal');
-    for (let from = 0; from < N; from += BLOCK) {
-      const to = Math.min(N, from + BLOCK);
-      if (logits) binaryLogsLogitsBlock(target, values, gamma, focal, from, to, acc);
-      else if (focal) binaryFocalBlock(target, values, gamma, from, to, acc);
-      else binaryLogsBlock(target, values, from, to, acc);
-    }
-  }
+  const bounds = partBounds(N);
+  const parts = bounds.length - 1;
+  const threaded = parts > 1 && useHelperFor(N);
+  const args: BinaryArgs = {
+    target: threaded ? sharedCopy('pixelPass.target', target) : target,
+    values: threaded ? sharedCopy('pixelPass.values', values) : values,
+    logits,
+    gamma,
+    overlap: groups.has('overlap'),
+    logs: groups.has('logs') || groups.has('focal'),
+    focal: groups.has('focal'),
+    bounds,
+    block: BLOCK,
+    out: threaded ? new Float64Array(new SharedArrayBuffer(parts * BINARY_FIELDS * 8)) : new Float64Array(parts * BINARY_FIELDS),
+  };
+  runParts(BINARY_TASK, args, parts, threaded, binaryParts);
+  const acc = args.out.slice(0, BINARY_FIELDS);
+  for (let k = 1; k < parts; k++) for (let f = 0; f < BINARY_FIELDS; f++) acc[f] += args.out[k * BINARY_FIELDS + f];
   const [n, count1, hard1, both1, sumP0, sumP1, tp0, tp1, ce0, ce1, focal0, focal1] = acc;
   const hardFp1 = hard1 - both1; // predicted 1 on a 0
   const hardFp0 = count1 - both1; // predicted 0 on a 1
@@ -68,6 +88,57 @@ function binarySums(pair: PreparedPair, values: Float32Array | Float64Array, log
   sums.correct = n - hardFp0 - hardFp1;
   return sums;
 }
+
+interface BinaryArgs {
+  target: Int32Array;
+  values: Float32Array | Float64Array;
+  logits: boolean;
+  gamma: number;
+  overlap: boolean;
+  logs: boolean;
+  focal: boolean;
+  bounds: number[];
+  block: number;
+  /** BINARY_FIELDS per part */
+  out: Float64Array;
+}
+
+// a part's sums: n, count1, hard1 (predicted 1), both1 (1 in both), Σp0, Σp1, tp0, tp1 | ce0, ce1,
+// focal0, focal1 | the same four counts again from the log pass, which takes them at almost no
+// cost: a pass of counts alone is then left out when no overlap sum is asked for
+const BINARY_FIELDS = 16;
+
+/**
+ * Parts [from, to) of a binary pair, each in up to two passes of the block functions below. (Sizes
+ * are written out: the helper thread's copy sees no module constants.)
+ */
+function binaryParts(a: BinaryArgs, from: number, to: number): void {
+  const { target, values, logits, gamma, block } = a;
+  for (let k = from; k < to; k++) {
+    const acc = a.out.subarray(k * 16, k * 16 + 16);
+    acc.fill(0);
+    const start = a.bounds[k];
+    const end = a.bounds[k + 1];
+    if (a.overlap || !a.logs) {
+      for (let f = start; f < end; f += block) {
+        const t = Math.min(end, f + block);
+        if (!a.overlap) binaryCountsBlock(target, values, logits ? 0 : 0.5, f, t, acc);
+        else if (logits) binaryOverlapLogitsBlock(target, values, f, t, acc);
+        else binaryOverlapBlock(target, values, f, t, acc);
+      }
+    }
+    if (a.logs) {
+      for (let f = start; f < end; f += block) {
+        const t = Math.min(end, f + block);
+        if (logits) binaryLogsLogitsBlock(target, values, gamma, a.focal, f, t, acc);
+        else if (a.focal) binaryFocalBlock(target, values, gamma, f, t, acc);
+        else binaryLogsBlock(target, values, f, t, acc);
+      }
+      if (!a.overlap) acc.copyWithin(0, 12, 16);
+    }
+  }
+}
+
 
 function binaryCountsBlock(target: Int32Array, values: Float32Array | Float64Array, threshold: number, from: number, to: number, acc: Float64Array): void {
   let n = 0, count1 = 0, hard1 = 0, both1 = 0;
@@ -146,29 +217,54 @@ function binaryOverlapLogitsBlock(target: Int32Array, values: Float32Array | Flo
   acc[7] = tp1;
 }
 
+/**
+ * p for y = 1, 1 − p for y = 0, without a branch: both products are exact (one is p or 1 − p, the
+ * other 0), so this is the same number. The branch mispredicts on every other pixel of a mixed
+ * mask; the log passes ran about 1.15× slower with it.
+ */
+function pickY(y: number, v: number): number {
+  return y * v + (1 - y) * (1 - v);
+}
+
 /** −log p_y per class, with the oracle's clamp. */
 function binaryLogsBlock(target: Int32Array, values: Float32Array | Float64Array, from: number, to: number, acc: Float64Array): void {
   let ce0 = acc[8], ce1 = acc[9];
+  let n = 0, count1 = 0, hard1 = 0, both1 = 0;
   for (let i = from; i < to; i++) {
     const y = target[i];
     if (y < 0) continue;
     const v = values[i];
-    const logPy = Math.log(clampProb(y === 1 ? v : 1 - v));
+    const h = +(v > 0.5);
+    n++;
+    count1 += y;
+    hard1 += h;
+    both1 += y & h;
+    const logPy = Math.log(clampProb(pickY(y, v)));
     ce1 -= y * logPy;
     ce0 -= (1 - y) * logPy;
   }
   acc[8] = ce0;
   acc[9] = ce1;
+  acc[12] += n;
+  acc[13] += count1;
+  acc[14] += hard1;
+  acc[15] += both1;
 }
 
 /** The same with the focal sums. */
 function binaryFocalBlock(target: Int32Array, values: Float32Array | Float64Array, gamma: number, from: number, to: number, acc: Float64Array): void {
   let ce0 = acc[8], ce1 = acc[9], focal0 = acc[10], focal1 = acc[11];
+  let n = 0, count1 = 0, hard1 = 0, both1 = 0;
   for (let i = from; i < to; i++) {
     const y = target[i];
     if (y < 0) continue;
     const v = values[i];
-    const py = y === 1 ? v : 1 - v;
+    const h = +(v > 0.5);
+    n++;
+    count1 += y;
+    hard1 += h;
+    both1 += y & h;
+    const py = pickY(y, v);
     const logPy = Math.log(clampProb(py));
     const term = focalTerm(py, logPy, gamma);
     ce1 -= y * logPy;
@@ -180,16 +276,26 @@ function binaryFocalBlock(target: Int32Array, values: Float32Array | Float64Arra
   acc[9] = ce1;
   acc[10] = focal0;
   acc[11] = focal1;
+  acc[12] += n;
+  acc[13] += count1;
+  acc[14] += hard1;
+  acc[15] += both1;
 }
 
 /** From logits: log p_y = −softplus(∓z), p_y from the sigmoid as the oracle forms it. */
 function binaryLogsLogitsBlock(target: Int32Array, values: Float32Array | Float64Array, gamma: number, focal: boolean, from: number, to: number, acc: Float64Array): void {
   let ce0 = acc[8], ce1 = acc[9], focal0 = acc[10], focal1 = acc[11];
+  let n = 0, count1 = 0, hard1 = 0, both1 = 0;
   for (let i = from; i < to; i++) {
     const y = target[i];
     if (y < 0) continue;
     const v = values[i];
-    const logPy = y === 1 ? -softplus(-v) : -softplus(v);
+    const h = +(v > 0);
+    n++;
+    count1 += y;
+    hard1 += h;
+    both1 += y & h;
+    const logPy = -softplus((1 - 2 * y) * v); // −softplus(−z) for y = 1, −softplus(z) for y = 0 (×±1 is exact)
     ce1 -= y * logPy;
     ce0 -= (1 - y) * logPy;
     if (focal) {
@@ -203,39 +309,107 @@ function binaryLogsLogitsBlock(target: Int32Array, values: Float32Array | Float6
   acc[9] = ce1;
   acc[10] = focal0;
   acc[11] = focal1;
+  acc[12] += n;
+  acc[13] += count1;
+  acc[14] += hard1;
+  acc[15] += both1;
 }
 
-/**
- * A multi-class probability map, [C, ...spatial] planes: the hard counts by hardCounts' blocked
- * branch-free argmax, Σp and Σp·t plane by plane, log p_y pixel by pixel (one log per pixel for
- * the cross entropies and focal), and the one-vs-rest log(1 − p_c) of every plane only for BCE.
- * acc holds a class's running sums between blocks.
- */
+/** A multi-class probability map: the hard counts by hardCounts' blocked branch-free argmax, the float sums in parts. */
 function channelSums(pair: PreparedPair, values: Float32Array | Float64Array, gamma: number, groups: ReadonlySet<SumGroup>): PixelSums {
   const { target, size: N, classes: C } = pair;
   const sums = hardCounts(pair);
-  const acc = new Float64Array(2);
-  if (groups.has('overlap')) {
-    for (let c = 0; c < C; c++) {
-      acc.fill(0);
-      for (let from = 0; from < N; from += BLOCK) planeOverlapBlock(target, values, c, N, from, Math.min(N, from + BLOCK), acc);
-      sums.sumP[c] = acc[0];
-      sums.tp[c] = acc[1];
-    }
-  }
-  if (groups.has('logs') || groups.has('focal')) {
-    const focal = groups.has('focal');
-    for (let from = 0; from < N; from += BLOCK) targetClassLogsBlock(target, values, N, gamma, focal, from, Math.min(N, from + BLOCK), sums);
-  }
-  if (groups.has('oneVsRest')) {
-    for (let c = 0; c < C; c++) {
-      acc.fill(0);
-      for (let from = 0; from < N; from += BLOCK) planeOneVsRestBlock(target, values, c, N, from, Math.min(N, from + BLOCK), acc);
-      sums.bce[c] = acc[0];
-    }
+  const bounds = partBounds(N);
+  const parts = bounds.length - 1;
+  const groupsRun = { overlap: groups.has('overlap'), logs: groups.has('logs') || groups.has('focal'), oneVsRest: groups.has('oneVsRest') };
+  if (!groupsRun.overlap && !groupsRun.logs && !groupsRun.oneVsRest) return sums;
+  const threaded = parts > 1 && useHelperFor(N);
+  const width = CHANNEL_FIELDS * C;
+  const args: ChannelArgs = {
+    target: threaded ? sharedCopy('pixelPass.target', target) : target,
+    values: threaded ? sharedCopy('pixelPass.values', values) : values,
+    classes: C,
+    size: N,
+    gamma,
+    ...groupsRun,
+    focal: groups.has('focal'),
+    bounds,
+    block: BLOCK,
+    out: threaded ? new Float64Array(new SharedArrayBuffer(parts * width * 8)) : new Float64Array(parts * width),
+  };
+  runParts(CHANNEL_TASK, args, parts, threaded, channelParts);
+  const { out } = args;
+  const field = (index: number, c: number) => {
+    let v = out[index * C + c];
+    for (let k = 1; k < parts; k++) v += out[k * width + index * C + c];
+    return v;
+  };
+  for (let c = 0; c < C; c++) {
+    sums.sumP[c] = field(0, c);
+    sums.tp[c] = field(1, c);
+    sums.ce[c] = field(2, c);
+    sums.focal[c] = field(3, c);
+    sums.bce[c] = field(4, c);
   }
   return sums;
 }
+
+interface ChannelArgs {
+  target: Int32Array;
+  values: Float32Array | Float64Array;
+  classes: number;
+  size: number;
+  gamma: number;
+  overlap: boolean;
+  logs: boolean;
+  focal: boolean;
+  oneVsRest: boolean;
+  bounds: number[];
+  block: number;
+  /** per part, CHANNEL_FIELDS fields of `classes` sums each: Σp, Σp·t, ce, focal, bce */
+  out: Float64Array;
+}
+
+const CHANNEL_FIELDS = 5;
+
+/**
+ * Parts [from, to) of a multi-class probability map: Σp and Σp·t plane by plane, log p_y pixel by
+ * pixel (one log per pixel for the cross entropies and focal), and the one-vs-rest log(1 − p_c)
+ * of every plane only for BCE. acc holds a class's running sums between blocks; 5 is
+ * CHANNEL_FIELDS (the helper thread's copy sees no module constants).
+ */
+function channelParts(a: ChannelArgs, from: number, to: number): void {
+  const { target, values, classes: C, size: N, block } = a;
+  const acc = new Float64Array(2);
+  for (let k = from; k < to; k++) {
+    const base = k * 5 * C;
+    const part = a.out.subarray(base, base + 5 * C);
+    part.fill(0);
+    const start = a.bounds[k];
+    const end = a.bounds[k + 1];
+    if (a.overlap) {
+      for (let c = 0; c < C; c++) {
+        acc.fill(0);
+        for (let f = start; f < end; f += block) planeOverlapBlock(target, values, c, N, f, Math.min(end, f + block), acc);
+        part[c] = acc[0];
+        part[C + c] = acc[1];
+      }
+    }
+    if (a.logs) {
+      const ce = part.subarray(2 * C, 3 * C);
+      const focal = part.subarray(3 * C, 4 * C);
+      for (let f = start; f < end; f += block) targetClassLogsBlock(target, values, N, a.gamma, a.focal, f, Math.min(end, f + block), ce, focal);
+    }
+    if (a.oneVsRest) {
+      for (let c = 0; c < C; c++) {
+        acc.fill(0);
+        for (let f = start; f < end; f += block) planeOneVsRestBlock(target, values, c, N, f, Math.min(end, f + block), acc);
+        part[4 * C + c] = acc[0];
+      }
+    }
+  }
+}
+
 
 function planeOverlapBlock(target: Int32Array, values: Float32Array | Float64Array, c: number, N: number, from: number, to: number, acc: Float64Array): void {
   const plane = c * N;
@@ -251,8 +425,7 @@ function planeOverlapBlock(target: Int32Array, values: Float32Array | Float64Arr
   acc[1] = tp;
 }
 
-function targetClassLogsBlock(target: Int32Array, values: Float32Array | Float64Array, N: number, gamma: number, focal: boolean, from: number, to: number, sums: PixelSums): void {
-  const { ce, focal: focalSums } = sums;
+function targetClassLogsBlock(target: Int32Array, values: Float32Array | Float64Array, N: number, gamma: number, focal: boolean, from: number, to: number, ce: Float64Array, focalSums: Float64Array): void {
   for (let i = from; i < to; i++) {
     const y = target[i];
     if (y < 0) continue;
@@ -270,7 +443,14 @@ function planeOneVsRestBlock(target: Int32Array, values: Float32Array | Float64A
     const y = target[i];
     if (y < 0) continue;
     const v = values[plane + i];
-    bce -= Math.log(clampProb(y === c ? v : 1 - v));
+    bce -= Math.log(clampProb(pickY(+(y === c), v)));
   }
   acc[0] = bce;
 }
+
+// the helper thread's copies of the part functions (kernels/helperThread.ts): each with every function it calls
+const BINARY_TASK = helperTask<BinaryArgs>('pixelPass.binary', binaryParts, [
+  binaryCountsBlock, binaryOverlapBlock, binaryOverlapLogitsBlock, binaryLogsBlock, binaryFocalBlock, binaryLogsLogitsBlock,
+  pickY, clampProb, sigmoid, softplus, focalTerm,
+]);
+const CHANNEL_TASK = helperTask<ChannelArgs>('pixelPass.channels', channelParts, [planeOverlapBlock, targetClassLogsBlock, planeOneVsRestBlock, pickY, clampProb, focalTerm]);

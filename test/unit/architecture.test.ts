@@ -30,7 +30,7 @@ const KERNEL_PACKAGES: Record<string, readonly string[] | '*'> = {
 };
 /** node: modules kernels/ may import, and the files that may. */
 const KERNEL_NODE_MODULES: Record<string, readonly string[]> = {
-  'node:worker_threads': ['kernels/otherSideDistance.ts'],
+  'node:worker_threads': ['kernels/helperThread.ts'],
 };
 /** Files outside kernels/ that kernels/ may import (extension-less). */
 const KERNEL_EXTERNAL_FILES = ['formats/types'];
@@ -254,7 +254,7 @@ function brokenRule(file: string, layer: Layer, ref: ImportRef, target: Target):
   if (isVscode && layer !== 'extension') return "`vscode` is imported only in extension/";
   switch (layer) {
     case 'kernels': {
-      const rule = 'kernels/ imports only kernels/, formats/types.ts and gpu.js (gl, webgpu in kernels/backends.ts; node:worker_threads in kernels/otherSideDistance.ts)';
+      const rule = 'kernels/ imports only kernels/, formats/types.ts and gpu.js (gl, webgpu in kernels/backends.ts; node:worker_threads in kernels/helperThread.ts)';
       if (target.kind === 'file') return target.folder === 'kernels' || KERNEL_EXTERNAL_FILES.includes(stripExt(target.path)) ? null : rule;
       if (target.kind === 'node') return KERNEL_NODE_MODULES[target.name]?.includes(file) ? null : rule;
       const allowed = KERNEL_PACKAGES[target.name];
@@ -438,7 +438,7 @@ describe('architecture checker self-check: it catches what it should (in-memory 
     const v = reported({
       'kernels/a.ts': "import { b } from './b.js';\nimport type { NdArray } from '../formats/types.js';\nimport { MaskInputError } from '../formats/types.js';\nimport type { GPU } from 'gpu.js';\nconst g = await import('gpu.js');\ntype M = typeof import('gpu.js');",
       'kernels/b.ts': 'export const b = 1;',
-      'kernels/otherSideDistance.ts': "import { Worker } from 'node:worker_threads';",
+      'kernels/helperThread.ts': "import { Worker } from 'node:worker_threads';",
       'kernels/backends.ts': "const gl = await import('gl' as string);",
       'formats/png.ts': "import { inflateSync } from 'node:zlib';\nimport { decode } from 'fast-png';\nimport { MaskInputError } from './types.js';",
       'protocol/messages.ts': "import type { LossId } from '../kernels/types.js';\nimport { type LossInfo, type LossFamily } from '../kernels/registry.js';\nexport type { X } from '../kernels/types.js';\nimport { jsonEncode } from './jsonNumber.js';",
@@ -520,13 +520,13 @@ describe('architecture checker self-check: it catches what it should (in-memory 
     const v = check({
       'webview/panel.ts': "import type { T } from '../kernels/types.js';\nimport { contours } from '../kernels/overlay.js';",
       'webview/format.ts': "import type { T } from '../kernels/types.js';\nimport { LOSSES } from '../kernels/registry.js';",
-      'kernels/overlay.ts': "import { squared } from './otherSideDistance.js';",
-      'kernels/otherSideDistance.ts': "export const a = 1;\nimport { Worker } from 'node:worker_threads';",
+      'kernels/overlay.ts': "import { squared } from './helperThread.js';",
+      'kernels/helperThread.ts': "export const a = 1;\nimport { Worker } from 'node:worker_threads';",
       // only reached through type imports, which are erased from the bundle
-      'kernels/types.ts': "import { squared } from './otherSideDistance.js';",
+      'kernels/types.ts': "import { squared } from './helperThread.js';",
       'kernels/registry.ts': 'export const LOSSES = {};',
     });
     assert.equal(v.length, 1, v.map(describeViolation).join('\n'));
-    assert.match(describeViolation(v[0]), /^webview\/panel\.ts:2: .*reaches 'node:worker_threads' via webview\/panel\.ts → kernels\/overlay\.ts → kernels\/otherSideDistance\.ts:2$/);
+    assert.match(describeViolation(v[0]), /^webview\/panel\.ts:2: .*reaches 'node:worker_threads' via webview\/panel\.ts → kernels\/overlay\.ts → kernels\/helperThread\.ts:2$/);
   });
 });

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { classBoxes } from '../../kernels/classBoxes.js';
 import { boundaryOf, distanceToMask, edt, unravel } from '../../kernels/distance.js';
-import { configureDistanceThreads, distanceField, squaredDistanceToOtherSide } from '../../kernels/otherSideDistance.js';
+import { configureKernelThreads, helperPartCount } from '../../kernels/helperThread.js';
+import { distanceField, squaredDistanceToOtherSide } from '../../kernels/otherSideDistance.js';
 
 /** O(n²) distance from each pixel to the nearest pixel where `feature` holds. */
 function bruteForce(shape: number[], spacing: number[], feature: (i: number) => boolean): Float64Array {
@@ -102,7 +103,7 @@ describe('distance to the other side (both transforms in one array)', () => {
 
 describe('distance to the other side on two threads', () => {
   it('gives the single-thread result to the bit, 2D and 3D, odd sizes', () => {
-    const before = configureDistanceThreads(2, 1);
+    const before = configureKernelThreads(2, 1);
     try {
       const cases: [number[], number[]][] = [[[257, 131], [1, 1]], [[7, 45, 67], [2.5, 0.8, 0.8]], [[3, 1, 40], [1, 2, 3]]];
       for (const [shape, spacing] of cases) {
@@ -113,7 +114,9 @@ describe('distance to the other side on two threads', () => {
         const one = squaredDistanceToOtherSide(mask, shape, spacing);
         const out = distanceField(size);
         assert.ok(out.buffer instanceof SharedArrayBuffer, 'a shared output, so the two-thread path runs');
+        const helped = helperPartCount();
         const two = squaredDistanceToOtherSide(mask, shape, spacing, out);
+        assert.ok(helperPartCount() > helped, 'the helper thread ran part of the passes');
         assert.equal(two, out);
         assert.deepEqual(Float64Array.from(two), one, `${shape}`);
         // the same output again (fields are reused class after class)
@@ -121,7 +124,7 @@ describe('distance to the other side on two threads', () => {
         assert.deepEqual(Float64Array.from(squaredDistanceToOtherSide(mask, shape, spacing, out)), squaredDistanceToOtherSide(mask, shape, spacing), `${shape} reused`);
       }
     } finally {
-      configureDistanceThreads(before.threads, before.minSize);
+      configureKernelThreads(before.threads, before.minSize);
     }
   });
 });

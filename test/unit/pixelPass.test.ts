@@ -3,12 +3,15 @@
  * (kernels/reference/pixelSums.ts): every field the requested sum groups name, and the hard
  * counts always, equal the oracle's to the bit, on binary probabilities and logits and on
  * multi-class probability planes, with ignored pixels, exact 0/1/0.5 values and every focal γ kind.
+ * An array of two parts (partBounds) equals the oracle's sum over each part, added in part order;
+ * run on two threads it equals the one-thread pass to the bit.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { BLOCK } from '../../kernels/blocks.js';
-import { computePixelSumsFused } from '../../kernels/pixelPass.js';
+import { configureKernelThreads, helperPartCount } from '../../kernels/helperThread.js';
+import { computePixelSumsFused, PART_MIN, partBounds } from '../../kernels/pixelPass.js';
 import { computePixelSumsReference } from '../../kernels/reference/pixelSums.js';
 import { sumGroupsOf, LOSS_IDS, type SumGroup } from '../../kernels/registry.js';
 import type { PixelSums, PreparedPair } from '../../kernels/types.js';
@@ -41,13 +44,41 @@ const logit = fc.oneof(fc.constantFrom(0, -40, 40), fc.double({ min: -30, max: 3
 const gammaArb = fc.constantFrom(0, 0.5, 1, 2, 3.7);
 const groupsArb = fc.subarray(['overlap', 'logs', 'oneVsRest', 'focal'] as SumGroup[]);
 
-function check(pair: PreparedPair, gamma: number, groups: SumGroup[], what: string): void {
+/** The pixels [from, to) of a pair as a pair of their own. */
+function slicePair(pair: PreparedPair, from: number, to: number): PreparedPair {
+  const n = to - from;
+  const { pred } = pair;
+  let sliced: PreparedPair['pred'];
+  if (pred.kind === 'binary') sliced = { ...pred, values: pred.values.slice(from, to) };
+  else if (pred.kind === 'channels') {
+    const values = new (pred.values.constructor as Float64ArrayConstructor)(pair.classes * n);
+    for (let c = 0; c < pair.classes; c++) values.set(pred.values.subarray(c * pair.size + from, c * pair.size + to), c * n);
+    sliced = { ...pred, values };
+  } else throw new Error('label maps do not reach the fused pass');
+  return { ...pair, shape: [n], size: n, pred: sliced, target: pair.target.slice(from, to) };
+}
+
+/** The oracle's sums over each part of partBounds, added in part order (the hard counts: the whole's). */
+function oracleByParts(pair: PreparedPair, gamma: number): PixelSums {
+  const bounds = partBounds(pair.size);
+  const whole = computePixelSumsReference(pair, gamma);
+  if (bounds.length === 2) return whole;
+  const parts = bounds.slice(1).map((to, k) => computePixelSumsReference(slicePair(pair, bounds[k], to), gamma));
+  for (const f of ['sumP', 'tp', 'ce', 'bce', 'focal'] as const) {
+    whole[f].set(parts[0][f]);
+    for (const part of parts.slice(1)) part[f].forEach((v, c) => (whole[f][c] += v));
+  }
+  return whole;
+}
+
+function check(pair: PreparedPair, gamma: number, groups: SumGroup[], what: string): PixelSums {
   const fused = computePixelSumsFused(pair, gamma, new Set(groups));
-  const oracle = computePixelSumsReference(pair, gamma);
+  const oracle = oracleByParts(pair, gamma);
   const fields = [...HARD_FIELDS, ...groups.flatMap((g) => (pair.binary && g === 'oneVsRest' ? [] : GROUP_FIELDS[g]))];
   // a binary pair's BCE is its cross entropy
   if (pair.binary && groups.includes('logs')) fields.push('bce');
   bitwiseEqual(fused, oracle, fields, what);
+  return fused;
 }
 
 describe('the fused per-pixel pass equals the float64 oracle to the bit', () => {
@@ -111,6 +142,42 @@ describe('the fused per-pixel pass equals the float64 oracle to the bit', () => 
     const labels = Int32Array.from(target, (y) => (y < 0 ? -1 : Math.floor(random() * C)));
     const planes = Float64Array.from({ length: C * N }, () => random());
     check({ binary: false, classes: C, shape: [N], size: N, spacing: [1], pred: { kind: 'channels', values: planes, logits: false }, target: labels, ignoreIndex: -1 }, 2, all, `${C} classes, ${N} pixels`);
+  });
+
+  it('arrays of two parts: each part sums as the oracle does over it, on one thread and on two', () => {
+    const random = rng(11);
+    const all: SumGroup[] = ['overlap', 'logs', 'oneVsRest', 'focal'];
+    const cases: [string, PreparedPair][] = [];
+    for (const N of [PART_MIN, PART_MIN + 3 * BLOCK + 4321]) {
+      const target = Int32Array.from({ length: N }, () => (random() < 0.02 ? -1 : random() < 0.3 ? 1 : 0));
+      for (const logits of [false, true]) {
+        const values = Float32Array.from({ length: N }, () => (logits ? 8 * (random() - 0.5) : random()));
+        cases.push([`binary ${logits ? 'logits' : 'probabilities'}, ${N} pixels`, { binary: true, classes: 2, shape: [N], size: N, spacing: [1], pred: { kind: 'binary', values, logits }, target, ignoreIndex: -1 }]);
+      }
+      const C = 3;
+      const labels = Int32Array.from(target, (y) => (y < 0 ? -1 : Math.floor(random() * C)));
+      const planes = Float32Array.from({ length: C * N }, () => random());
+      cases.push([`${C} classes, ${N} pixels`, { binary: false, classes: C, shape: [N], size: N, spacing: [1], pred: { kind: 'channels', values: planes, logits: false }, target: labels, ignoreIndex: -1 }]);
+    }
+    const before = configureKernelThreads(1);
+    try {
+      for (const [what, pair] of cases) {
+        assert.equal(partBounds(pair.size).length, 3, `${what}: two parts`);
+        for (const groups of [all, ['overlap'], ['logs'], ['focal'], []] as SumGroup[][]) {
+          configureKernelThreads(1);
+          const one = check(pair, 2, groups, `${what} [${groups}], one thread`);
+          configureKernelThreads(2, 1);
+          const helped = helperPartCount();
+          const two = check(pair, 2, groups, `${what} [${groups}], two threads`);
+          // a multi-class map asked for no float sums has only its hard counts, which stay on this thread
+          const floatPass = pair.binary || groups.length > 0;
+          assert.equal(helperPartCount(), helped + (floatPass ? 1 : 0), `${what} [${groups}]: the helper thread summed the first part`);
+          bitwiseEqual(two, one, Object.keys(one) as (keyof PixelSums)[], `${what} [${groups}], two threads against one`);
+        }
+      }
+    } finally {
+      configureKernelThreads(before.threads, before.minSize);
+    }
   });
 
   it('every loss names the sums it reads: the overlap losses Σp, the cross entropies their logs, focal its own', () => {
