@@ -21,6 +21,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { encode as encodePng } from 'fast-png';
+import type { SumGroup } from '../kernels/registry.js';
 import type { EvaluateOptions, EvaluationResult, LossId } from '../kernels/types.js';
 import { rng as seededRandom } from '../test/fixtures/random.js';
 
@@ -58,6 +59,11 @@ interface Measurement {
   edt?: boolean;
   /** always time runs after the warm-up, however long it took (the targets are read from these) */
   warm?: boolean;
+  /**
+   * time the fused per-pixel pass alone (kernels/pixelPass.ts) on the prepared pair, with these sum
+   * groups, or ('memcpy') a copy of the bytes it reads into buffers made beforehand
+   */
+  pass?: SumGroup[] | 'memcpy';
 }
 
 type WorkloadFiles =
@@ -98,6 +104,8 @@ interface MeasureResult {
   /** SegScope's phases (EvaluationResult.timingsMs) of the last timed run, and the decoded input bytes */
   phases?: Record<string, number>;
   inputBytes?: number;
+  /** pass and memcpy measurements: the bytes the pass reads (the prepared prediction and labels) */
+  passBytes?: number;
 }
 
 interface ChildOutput {
@@ -248,6 +256,25 @@ async function childMain(specPath: string): Promise<void> {
   const pred = await loadMaskFile(w.pred);
   const gt = await loadMaskFile(w.gt);
   const context = { predPath: w.pred, targetPath: w.gt, predSpacing: pred.spacing, targetSpacing: gt.spacing };
+  // the pass measurements: the pair through the input rules once, outside every timed span
+  const passInputs = await (async () => {
+    if (!spec.measurements.some((m) => m.pass)) return null;
+    const { preparePair } = await import('../kernels/prepare.js');
+    const { computePixelSumsFused } = await import('../kernels/pixelPass.js');
+    const { pair } = preparePair(pred, gt, spec.options, context);
+    if (pair.pred.kind === 'labels') return null;
+    const values = pair.pred.values;
+    const copies = { values: new Uint8Array(values.byteLength), target: new Uint8Array(pair.target.byteLength) };
+    const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+    return {
+      bytes: values.byteLength + pair.target.byteLength,
+      pass: (groups: SumGroup[]) => computePixelSumsFused(pair, spec.options.focalGamma ?? 2, new Set(groups)),
+      memcpy: () => {
+        copies.values.set(bytesOf(values));
+        copies.target.set(bytesOf(pair.target));
+      },
+    };
+  })();
   for (const m of spec.measurements) {
     if (pastDeadline()) {
       out.results.push({ id: m.id, skipped: 'time budget' });
@@ -256,9 +283,15 @@ async function childMain(specPath: string): Promise<void> {
     const options: EvaluateOptions = { ...spec.options, losses: m.losses ?? undefined };
     const edtMask = m.edt ? Uint8Array.from(gt.data, (v) => (v !== 0 ? 1 : 0)) : null;
     const edtSpacing = options.spacing ?? gt.spacing ?? gt.shape.map(() => 1);
+    if (m.pass && !passInputs) {
+      out.results.push({ id: m.id, skipped: 'no per-pixel pass for a label-map prediction' });
+      continue;
+    }
     const run = async (): Promise<EvaluationResult | null> => {
-      if (!edtMask) return evaluate(pred, gt, options, context, backend);
-      edt(edtMask, gt.shape, edtSpacing);
+      if (m.pass === 'memcpy') passInputs!.memcpy();
+      else if (m.pass) passInputs!.pass(m.pass);
+      else if (edtMask) edt(edtMask, gt.shape, edtSpacing);
+      else return evaluate(pred, gt, options, context, backend);
       return null;
     };
     try {
@@ -285,7 +318,7 @@ async function childMain(specPath: string): Promise<void> {
           times.push(performance.now() - t0);
         }
       }
-      const res: MeasureResult = { id: m.id, timesMs: times, medianMs: median(times), cold, backend: r?.backend, ...memory, inputBytes: pred.data.byteLength + gt.data.byteLength };
+      const res: MeasureResult = { id: m.id, timesMs: times, medianMs: median(times), cold, backend: r?.backend, ...memory, inputBytes: pred.data.byteLength + gt.data.byteLength, passBytes: m.pass ? passInputs!.bytes : undefined };
       if (m.returnValues && r) {
         res.values = Object.fromEntries(Object.entries(r.losses).map(([k, v]) => [k, jsonSafe(v as number)]));
         res.phases = r.timingsMs;
@@ -792,9 +825,15 @@ function planJobs(workloads: Workload[], impls: string[], baseline: boolean, w4C
   // 1: all losses together on the array workloads, baseline and every backend
   // (and the distance transform alone on W1 and W3: one implementation, whatever the backend)
   const edtAlone = (w: Workload): Measurement[] => (w.id === 'W1' || w.id === 'W3' ? [{ id: 'edt', losses: null, edt: true, warm: true }] : []);
+  // and the fused per-pixel pass alone against a copy of the same bytes, in the same child
+  const passAlone: Measurement[] = [
+    { id: 'memcpy', losses: null, pass: 'memcpy', warm: true },
+    { id: 'pass', losses: null, pass: ['overlap', 'logs', 'oneVsRest', 'focal'], warm: true },
+    { id: 'pass:overlap', losses: null, pass: ['overlap'], warm: true },
+  ];
   for (const w of arrays) {
     if (baseline) jobs.push({ tier: 1, workload: w, impl: 'numpy', measurements: [all(w), ...edtAlone(w)] });
-    for (const b of impls) jobs.push({ tier: 1, workload: w, impl: b, measurements: [all(w), ...(b === 'reference' ? edtAlone(w) : [])] });
+    for (const b of impls) jobs.push({ tier: 1, workload: w, impl: b, measurements: [all(w), ...(b === 'reference' ? [...edtAlone(w), ...passAlone] : [])] });
   }
   // 2: the PNG folders: baseline, reference, and the CLI pipeline (batch mode) with --backend auto
   if (w4) {
@@ -1024,6 +1063,17 @@ function report(workloads: Workload[], impls: string[], results: Results, unavai
       L(`| ${label} | ${cellMem(np?.get(id))} | ` + shown.map((b) => cellMem(byImpl.get(b)?.get(id))).join(' | ') + ' |');
     }
     L();
+    const every = passBandwidth(results, w.id);
+    const overlap = passBandwidth(results, w.id, 'pass:overlap');
+    if (every) {
+      const ms = (id: string) => fmtMs(results.get(w.id)!.get('reference')!.get(id)!.medianMs!);
+      L(
+        `Fused per-pixel pass alone (\`reference\`, kernels/pixelPass.ts, two threads), over the ${fmtMiB(every.bytes)} MiB it reads (prediction and labels): ` +
+          `every sum ${ms('pass')} (${every.passGBs.toFixed(2)} GB/s)${overlap ? `, the overlap sums alone ${ms('pass:overlap')} (${overlap.passGBs.toFixed(2)} GB/s)` : ''}; ` +
+          `a memory copy of the same bytes ${ms('memcpy')} (${every.copyGBs.toFixed(2)} GB/s).`,
+      );
+      L();
+    }
     // agreement of the values (all losses) between SegScope and the baseline
     const nv = np?.get('all')?.values;
     if (nv) {
@@ -1055,6 +1105,18 @@ function report(workloads: Workload[], impls: string[], results: Results, unavai
   }
   targets(results, autoBackend, cfg).forEach((line) => L(line));
   return lines.join('\n') + '\n';
+}
+
+const fmtPercent = (v: number) => `${(100 * v).toFixed(0)} %`;
+
+/** The fused pass's and a memory copy's GB/s over the bytes the pass reads (reference child of workload w). */
+function passBandwidth(results: Results, w: string, passId = 'pass'): { passGBs: number; copyGBs: number; bytes: number } | undefined {
+  const m = results.get(w)?.get('reference');
+  const pass = m?.get(passId);
+  const copy = m?.get('memcpy');
+  if (!pass?.medianMs || !copy?.medianMs || !pass.passBytes) return undefined;
+  const gbs = (ms: number) => pass.passBytes! / (ms / 1000) / 1e9;
+  return { passGBs: gbs(pass.medianMs), copyGBs: gbs(copy.medianMs), bytes: pass.passBytes };
 }
 
 /** The performance issue's targets against this run's numbers, each met or missed by how much. */
@@ -1092,6 +1154,10 @@ function targets(results: Results, autoBackend: string | undefined, cfg: Config)
     out.push(
       `| ${w} every loss alone ≥ 2× faster than numpy/scipy (\`reference\`) | ${worst ? `${alone.length - slow.length} of ${alone.length} losses; the slowest ${worst.id} at ${fmtRatio(worst.r)} numpy's time` : '·'} | ${verdict(worst?.r, (v) => v <= 0.5, (v) => (v < 1 ? `${(1 / v).toFixed(1)}× faster` : `${v.toFixed(1)}× slower`))} |`,
     );
+  }
+  for (const w of ['W1', 'W2', 'W3']) {
+    const b = passBandwidth(results, w);
+    out.push(`| ${w} fused per-pixel pass (every sum) ≥ 25 % of a memory copy's bandwidth over the same bytes | ${b ? `${b.passGBs.toFixed(2)} GB/s against ${b.copyGBs.toFixed(2)} GB/s: ${fmtPercent(b.passGBs / b.copyGBs)}` : '·'} | ${verdict(b && b.passGBs / b.copyGBs, (v) => v >= 0.25, fmtPercent)} |`);
   }
   for (const w of ['W1', 'W3']) {
     const r = ratio(w, 'reference', 'edt');

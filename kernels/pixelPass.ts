@@ -20,7 +20,7 @@ import { clampProb, sigmoid, softplus } from './numerics.js';
 import { computePixelSumsReference, emptyPixelSums, focalTerm } from './reference/pixelSums.js';
 import { BLOCK } from './blocks.js';
 import { hardCounts } from './gpu/hardCounts.js';
-import { helperTask, runSplit, sharedCopy, useHelperFor, type HelperTask } from './helperThread.js';
+import { helperTask, runSplit, sharedCopy, startHelper, useHelperFor, type HelperTask } from './helperThread.js';
 import type { PixelSums, PreparedPair } from './types.js';
 
 /** From this many pixels (4 blocks) a pass is summed in two parts. */
@@ -32,10 +32,21 @@ export function partBounds(N: number): number[] {
   return [0, Math.ceil(N / BLOCK / 2) * BLOCK, N];
 }
 
-/** Runs `run` over parts [0, parts): the first half on the helper thread where that pays. */
+/**
+ * Runs `run` over parts [0, parts): the first half on the helper thread where that pays, which is
+ * for the passes with logs. A pass of sums and counts alone runs at memory speed, and the copy of
+ * its inputs into shared memory ate what the second thread saved (W1: 13 ms on one thread, 12.6
+ * on two, warm; the second core of this machine adds only about 1.3× either way: two processes
+ * running the log pass at once each took 1.55× as long).
+ */
 function runParts<A>(task: HelperTask<A>, args: A, parts: number, threaded: boolean, run: (args: A, from: number, to: number) => void): void {
   if (threaded) runSplit(task, args, parts, (from, to) => run(args, from, to));
   else run(args, 0, parts);
+}
+
+/** Boots the helper thread with the pass's tasks while a pair of `size` pixels is still being decoded. */
+export function startPixelPassHelper(size: number): void {
+  if (size >= PART_MIN && useHelperFor(size)) startHelper([BINARY_TASK, CHANNEL_TASK]);
 }
 
 export function computePixelSumsFused(pair: PreparedPair, focalGamma: number, groups: ReadonlySet<SumGroup>): PixelSums {
@@ -55,14 +66,15 @@ function binarySums(pair: PreparedPair, values: Float32Array | Float64Array, log
   const { target, size: N } = pair;
   const bounds = partBounds(N);
   const parts = bounds.length - 1;
-  const threaded = parts > 1 && useHelperFor(N);
+  const logs = groups.has('logs') || groups.has('focal');
+  const threaded = parts > 1 && logs && useHelperFor(N);
   const args: BinaryArgs = {
     target: threaded ? sharedCopy('pixelPass.target', target) : target,
     values: threaded ? sharedCopy('pixelPass.values', values) : values,
     logits,
     gamma,
     overlap: groups.has('overlap'),
-    logs: groups.has('logs') || groups.has('focal'),
+    logs,
     focal: groups.has('focal'),
     bounds,
     block: BLOCK,
@@ -323,7 +335,7 @@ function channelSums(pair: PreparedPair, values: Float32Array | Float64Array, ga
   const parts = bounds.length - 1;
   const groupsRun = { overlap: groups.has('overlap'), logs: groups.has('logs') || groups.has('focal'), oneVsRest: groups.has('oneVsRest') };
   if (!groupsRun.overlap && !groupsRun.logs && !groupsRun.oneVsRest) return sums;
-  const threaded = parts > 1 && useHelperFor(N);
+  const threaded = parts > 1 && (groupsRun.logs || groupsRun.oneVsRest) && useHelperFor(N);
   const width = CHANNEL_FIELDS * C;
   const args: ChannelArgs = {
     target: threaded ? sharedCopy('pixelPass.target', target) : target,
@@ -419,7 +431,7 @@ function planeOverlapBlock(target: Int32Array, values: Float32Array | Float64Arr
     if (y < 0) continue;
     const v = values[plane + i];
     sumP += v;
-    tp += y === c ? v : 0;
+    tp += +(y === c) * v; // + 0 elsewhere: exact, and no branch
   }
   acc[0] = sumP;
   acc[1] = tp;

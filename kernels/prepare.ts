@@ -9,6 +9,7 @@ import {
   type NdArray,
   type TypedArray,
 } from '../formats/types.js';
+import { startPixelPassHelper } from './pixelPass.js';
 import type { EvaluateOptions, PreparedPair, PreparedPrediction } from './types.js';
 
 export interface PairContext {
@@ -40,6 +41,8 @@ const VOID_LABEL = 255;
  * number of classes, ignore index, spacing. Every problem is a MaskInputError naming the file.
  */
 export function preparePair(predIn: NdArray, target: NdArray, options: EvaluateOptions, ctx: PairContext = {}): Prepared {
+  // a pair this large is summed on two threads: the helper boots while the input rules run
+  startPixelPassHelper(target.data.length);
   try {
     return prepareChecked(predIn, target, options, ctx);
   } catch (e) {

@@ -5,7 +5,7 @@
  * float64 inputs, which float32 cannot tell apart, still break the way the reference breaks them.
  *
  * The pixels are tallied into a confusion table (target row x predicted column) without
- * data-dependent branches, which keeps this fast on noisy masks too.
+ * data-dependent branches, which keeps this fast on noisy masks too (the argmax has one, see argmaxBlock).
  */
 import { emptyPixelSums } from '../reference/pixelSums.js';
 import type { PixelSums, PreparedPair } from '../types.js';
@@ -14,7 +14,7 @@ import type { PixelSums, PreparedPair } from '../types.js';
 const BLOCK = 4096;
 
 /** Writes the hard prediction (-1 or >= C: no class) of pixels [start, end) to hard[0 ..]. */
-function hardPredictionBlock(pair: PreparedPair, start: number, end: number, hard: Int32Array, best: Float64Array): void {
+function hardPredictionBlock(pair: PreparedPair, start: number, end: number, hard: Int32Array, best: Float32Array | Float64Array): void {
   const { pred, size } = pair;
   if (pred.kind === 'labels') {
     hard.set(pred.labels.subarray(start, end));
@@ -27,16 +27,27 @@ function hardPredictionBlock(pair: PreparedPair, start: number, end: number, har
     for (let i = start; i < end; i++) hard[i - start] = +(values[i] > threshold);
     return;
   }
-  hard.fill(0);
-  best.fill(-Infinity);
-  for (let c = 0; c < pair.classes; c++) {
-    const plane = c * size;
-    for (let i = start; i < end; i++) {
-      const v = values[plane + i];
-      const previous = best[i - start];
-      const better = +(v > previous);
-      best[i - start] = better ? v : previous;
-      hard[i - start] += better * (c - hard[i - start]);
+  argmaxBlock(values, size, pair.classes, start, end, hard, best);
+}
+
+/**
+ * The first maximum over the C planes, plane by plane. `best` has the values' own type, so a
+ * float32 map is compared in float32 (exact). The branch is taken ever more rarely as planes go by
+ * (on uniform noise, 1/(c + 1) of the pixels at plane c): this ran 2× faster than a branch-free
+ * select into a float64 `best` (19 × 1024² float32: 55 against 115 ms).
+ */
+function argmaxBlock(values: Float32Array | Float64Array, size: number, C: number, start: number, end: number, hard: Int32Array, best: Float32Array | Float64Array): void {
+  const n = end - start;
+  hard.fill(0, 0, n);
+  best.fill(-Infinity, 0, n);
+  for (let c = 0; c < C; c++) {
+    const plane = c * size + start;
+    for (let j = 0; j < n; j++) {
+      const v = values[plane + j];
+      if (v > best[j]) {
+        best[j] = v;
+        hard[j] = c;
+      }
     }
   }
 }
@@ -49,7 +60,8 @@ export function hardCounts(pair: PreparedPair): PixelSums {
   const width = C + 1;
   const confusion = new Float64Array((C + 1) * width);
   const hard = new Int32Array(BLOCK);
-  const best = new Float64Array(BLOCK);
+  const values = pair.pred.kind === 'labels' ? null : pair.pred.values;
+  const best = values instanceof Float32Array ? new Float32Array(BLOCK) : new Float64Array(BLOCK);
   for (let start = 0; start < target.length; start += BLOCK) {
     const end = Math.min(target.length, start + BLOCK);
     hardPredictionBlock(pair, start, end, hard, best);
