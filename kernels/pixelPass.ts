@@ -39,9 +39,9 @@ export function partBounds(N: number): number[] {
  * on two, warm; the second core of this machine adds only about 1.3× either way: two processes
  * running the log pass at once each took 1.55× as long).
  */
-function runParts<A>(task: HelperTask<A>, args: A, parts: number, threaded: boolean, run: (args: A, from: number, to: number) => void): void {
-  if (threaded) runSplit(task, args, parts, (from, to) => run(args, from, to));
-  else run(args, 0, parts);
+function runParts<A extends PartArgs>(task: HelperTask<A>, args: A, run: (args: A, from: number, to: number) => void): void {
+  if (args.threaded) runSplit(task, args, args.parts, (from, to) => run(args, from, to));
+  else run(args, 0, args.parts);
 }
 
 /** Boots the helper thread with the pass's tasks while a pair of `size` pixels is still being decoded. */
@@ -63,24 +63,9 @@ export function computePixelSumsFused(pair: PreparedPair, focalGamma: number, gr
  * a sum as it is, and the loops have no data-dependent branch.
  */
 function binarySums(pair: PreparedPair, values: Float32Array | Float64Array, logits: boolean, gamma: number, groups: ReadonlySet<SumGroup>): PixelSums {
-  const { target, size: N } = pair;
-  const bounds = partBounds(N);
-  const parts = bounds.length - 1;
-  const logs = groups.has('logs') || groups.has('focal');
-  const threaded = parts > 1 && logs && useHelperFor(N);
-  const args: BinaryArgs = {
-    target: threaded ? sharedCopy('pixelPass.target', target) : target,
-    values: threaded ? sharedCopy('pixelPass.values', values) : values,
-    logits,
-    gamma,
-    overlap: groups.has('overlap'),
-    logs,
-    focal: groups.has('focal'),
-    bounds,
-    block: BLOCK,
-    out: threaded ? new Float64Array(new SharedArrayBuffer(parts * BINARY_FIELDS * 8)) : new Float64Array(parts * BINARY_FIELDS),
-  };
-  runParts(BINARY_TASK, args, parts, threaded, binaryParts);
+  const args: BinaryArgs = { ...partArgs(pair, values, gamma, groups, BINARY_FIELDS), logits };
+  const { parts } = args;
+  runParts(BINARY_TASK, args, binaryParts);
   const acc = args.out.slice(0, BINARY_FIELDS);
   for (let k = 1; k < parts; k++) for (let f = 0; f < BINARY_FIELDS; f++) acc[f] += args.out[k * BINARY_FIELDS + f];
   const [n, count1, hard1, both1, sumP0, sumP1, tp0, tp1, ce0, ce1, focal0, focal1] = acc;
@@ -101,18 +86,52 @@ function binarySums(pair: PreparedPair, values: Float32Array | Float64Array, log
   return sums;
 }
 
-interface BinaryArgs {
+/** What a part function reads: the pair's arrays (shared when threaded), which sums, where the parts are. */
+interface PartArgs {
   target: Int32Array;
   values: Float32Array | Float64Array;
-  logits: boolean;
   gamma: number;
   overlap: boolean;
+  /** log p_y: the cross entropies, and focal's */
   logs: boolean;
   focal: boolean;
+  oneVsRest: boolean;
   bounds: number[];
+  parts: number;
+  threaded: boolean;
   block: number;
-  /** BINARY_FIELDS per part */
+  /** the parts' sums, one after the other */
   out: Float64Array;
+}
+
+/**
+ * The arguments every part function takes, for `fields` sums per part: the pass goes to two
+ * threads when it has two parts and logs (runParts), and its inputs then to shared memory.
+ */
+function partArgs(pair: PreparedPair, values: Float32Array | Float64Array, gamma: number, groups: ReadonlySet<SumGroup>, fields: number): PartArgs {
+  const bounds = partBounds(pair.size);
+  const parts = bounds.length - 1;
+  const logs = groups.has('logs') || groups.has('focal');
+  const oneVsRest = groups.has('oneVsRest');
+  const threaded = parts > 1 && (logs || oneVsRest) && useHelperFor(pair.size);
+  return {
+    target: threaded ? sharedCopy('pixelPass.target', pair.target) : pair.target,
+    values: threaded ? sharedCopy('pixelPass.values', values) : values,
+    gamma,
+    overlap: groups.has('overlap'),
+    logs,
+    focal: groups.has('focal'),
+    oneVsRest,
+    bounds,
+    parts,
+    threaded,
+    block: BLOCK,
+    out: threaded ? new Float64Array(new SharedArrayBuffer(parts * fields * 8)) : new Float64Array(parts * fields),
+  };
+}
+
+interface BinaryArgs extends PartArgs {
+  logits: boolean;
 }
 
 // a part's sums: n, count1, hard1 (predicted 1), both1 (1 in both), Σp0, Σp1, tp0, tp1 | ce0, ce1,
@@ -329,27 +348,13 @@ function binaryLogsLogitsBlock(target: Int32Array, values: Float32Array | Float6
 
 /** A multi-class probability map: the hard counts by hardCounts' blocked branch-free argmax, the float sums in parts. */
 function channelSums(pair: PreparedPair, values: Float32Array | Float64Array, gamma: number, groups: ReadonlySet<SumGroup>): PixelSums {
-  const { target, size: N, classes: C } = pair;
+  const { size: N, classes: C } = pair;
   const sums = hardCounts(pair);
-  const bounds = partBounds(N);
-  const parts = bounds.length - 1;
-  const groupsRun = { overlap: groups.has('overlap'), logs: groups.has('logs') || groups.has('focal'), oneVsRest: groups.has('oneVsRest') };
-  if (!groupsRun.overlap && !groupsRun.logs && !groupsRun.oneVsRest) return sums;
-  const threaded = parts > 1 && (groupsRun.logs || groupsRun.oneVsRest) && useHelperFor(N);
+  const args: ChannelArgs = { ...partArgs(pair, values, gamma, groups, CHANNEL_FIELDS * C), classes: C, size: N };
+  if (!args.overlap && !args.logs && !args.oneVsRest) return sums;
+  const { parts } = args;
   const width = CHANNEL_FIELDS * C;
-  const args: ChannelArgs = {
-    target: threaded ? sharedCopy('pixelPass.target', target) : target,
-    values: threaded ? sharedCopy('pixelPass.values', values) : values,
-    classes: C,
-    size: N,
-    gamma,
-    ...groupsRun,
-    focal: groups.has('focal'),
-    bounds,
-    block: BLOCK,
-    out: threaded ? new Float64Array(new SharedArrayBuffer(parts * width * 8)) : new Float64Array(parts * width),
-  };
-  runParts(CHANNEL_TASK, args, parts, threaded, channelParts);
+  runParts(CHANNEL_TASK, args, channelParts);
   const { out } = args;
   const field = (index: number, c: number) => {
     let v = out[index * C + c];
@@ -366,22 +371,12 @@ function channelSums(pair: PreparedPair, values: Float32Array | Float64Array, ga
   return sums;
 }
 
-interface ChannelArgs {
-  target: Int32Array;
-  values: Float32Array | Float64Array;
+interface ChannelArgs extends PartArgs {
   classes: number;
   size: number;
-  gamma: number;
-  overlap: boolean;
-  logs: boolean;
-  focal: boolean;
-  oneVsRest: boolean;
-  bounds: number[];
-  block: number;
-  /** per part, CHANNEL_FIELDS fields of `classes` sums each: Σp, Σp·t, ce, focal, bce */
-  out: Float64Array;
 }
 
+/** per part, CHANNEL_FIELDS fields of `classes` sums each: Σp, Σp·t, ce, focal, bce */
 const CHANNEL_FIELDS = 5;
 
 /**
