@@ -103,7 +103,7 @@ export function runSplit<A>(task: HelperTask<A>, args: A, total: number, runHere
     runHere(0, total);
     return;
   }
-  define(worker, task as HelperTask<never>);
+  define(worker, task as HelperTask<unknown>);
   Atomics.store(done, 0, 0);
   worker.postMessage({ task: task.name, args, from: 0, to: half, done });
   const t0 = performance.now();
@@ -125,13 +125,13 @@ export function runSplit<A>(task: HelperTask<A>, args: A, total: number, runHere
  * boot: started with the decoding, it is up by the time the first split comes), and sends it the
  * tasks' sources so that it compiles them meanwhile.
  */
-export function startHelper(tasks: readonly HelperTask<never>[] = []): void {
+export function startHelper(tasks: readonly HelperTask<unknown>[] = []): void {
   if (threading.threads < 2) return;
   const worker = helperThread();
   if (worker) for (const task of tasks) define(worker, task);
 }
 
-function define(worker: Worker, task: HelperTask<never>): void {
+function define(worker: Worker, task: HelperTask<unknown>): void {
   if (defined.has(task.name)) return;
   worker.postMessage({ define: task.name, source: task.source });
   defined.add(task.name);
