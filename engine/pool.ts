@@ -81,6 +81,11 @@ export interface PoolOptions {
   script: string;
   size: number;
   workerData?: EngineWorkerData;
+  /**
+   * Where this machine's backend measurement is kept (engine/backendCalibration.ts): with it, a
+   * request for `auto` runs the backend measured fastest and correct here, measured once by one worker.
+   */
+  calibrationFile?: string;
 }
 
 type Payload<K extends EngineCall> = EngineCalls[K]['request'];
@@ -150,8 +155,24 @@ export class WorkerPool {
   }
 
   /** Evaluates one pair in a worker, keeping nothing (folder mode). */
-  evaluate(predPath: string, gtPath: string, options: EvaluateFilesOptions, signal?: AbortSignal): Promise<EngineCalls['evaluate']['reply']> {
-    return this.call('evaluate', { predPath, gtPath, options }, { signal });
+  async evaluate(predPath: string, gtPath: string, options: EvaluateFilesOptions, signal?: AbortSignal): Promise<EngineCalls['evaluate']['reply']> {
+    return this.call('evaluate', { predPath, gtPath, options: await this.chooseBackend(options) }, { signal });
+  }
+
+  private choice?: Promise<EngineCalls['calibrate']['reply']>;
+
+  /** `options` with `auto` replaced by the backend this machine's measurement chose, and why (PoolOptions.calibrationFile). */
+  async chooseBackend(options: EvaluateFilesOptions): Promise<EvaluateFilesOptions> {
+    const file = this.config.calibrationFile;
+    if (!file || (options.backend ?? 'auto') !== 'auto') return options;
+    this.choice ??= this.call('calibrate', { file });
+    try {
+      const { backend, why } = await this.choice;
+      return { ...options, backend, backendChoice: why };
+    } catch (e) {
+      this.choice = undefined; // measured again next time
+      return { ...options, backendChoice: `auto chose reference: measuring the backends on this machine failed (${e instanceof Error ? e.message : String(e)})` };
+    }
   }
 
   /** A session: the pair decoded and prepared once in one worker, then asked for what the views need. */
@@ -213,10 +234,11 @@ export class PooledSession {
     if (!this.opening) {
       const w = this.pool.placeSession(this.id);
       const src = this.source;
-      const opened =
+      const opened = this.pool.chooseBackend(src.options).then((options) =>
         src.kind === 'files'
-          ? this.pool.call('open', { session: this.id, predPath: src.predPath, gtPath: src.gtPath, options: src.options }, { signal, worker: w })
-          : this.pool.call('openMasks', { session: this.id, payload: src.payload, options: src.options }, { signal, worker: w });
+          ? this.pool.call('open', { session: this.id, predPath: src.predPath, gtPath: src.gtPath, options }, { signal, worker: w })
+          : this.pool.call('openMasks', { session: this.id, payload: src.payload, options }, { signal, worker: w }),
+      );
       this.opening = opened
         .then(() => {
           this.worker = w;

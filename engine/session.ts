@@ -11,7 +11,7 @@ import { computeCurves, type LossCurves } from '../kernels/curves.js';
 import { evaluatePreparedResult } from '../kernels/evaluate.js';
 import { OverlayComputer, type OverlayRequest, type OverlaySlice } from '../kernels/overlay.js';
 import { preparePair, type PairContext, type Prepared } from '../kernels/prepare.js';
-import type { EvaluateOptions, EvaluationResult } from '../kernels/types.js';
+import type { BackendRequest, EvaluateOptions, EvaluationResult } from '../kernels/types.js';
 import { loadMaskFile, type LoadOptions } from './loadMaskFile.js';
 
 export interface EvaluateFilesOptions extends EvaluateOptions {
@@ -26,6 +26,15 @@ export interface EvaluateFilesOptions extends EvaluateOptions {
   maxElements?: number;
   /** RGB PNG colour map: '#rrggbb' -> class index. */
   colourMap?: Record<string, number>;
+  /** why `backend` is what it is, when a host chose it (engine/pool.ts: `auto` measured per machine) */
+  backendChoice?: string;
+}
+
+/** Why a backend ran when no host said: the request itself. */
+function choiceOf(request: BackendRequest): string {
+  return request === 'auto'
+    ? 'auto chose reference: the fastest correct backend where we measured (BENCHMARKS.md); this process keeps no measurement of its own machine'
+    : `asked for by name (the segscope.backend setting, --backend)`;
 }
 
 /** Reads and decodes one mask file; a session's files go through one of these (a cache shares them). */
@@ -69,9 +78,11 @@ export class EvaluationSession {
   }
 
   private async computeResult(): Promise<EvaluationResult> {
-    const backend = await backendFor(this.options.backend ?? 'auto');
+    const request = this.options.backend ?? 'auto';
+    const backend = await backendFor(request);
     const context = { predPath: this.predPath, targetPath: this.gtPath };
     const result = await evaluatePreparedResult(this.prepared, this.options, context, backend);
+    result.backendChoice = this.options.backendChoice ?? choiceOf(request);
     result.timingsMs = { ...this.timingsMs, ...result.timingsMs };
     result.warnings.unshift(...this.decodeWarnings);
     return result;

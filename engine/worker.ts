@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { MaskInputError } from '../formats/types.js';
 import { configureKernelThreads } from '../kernels/helperThread.js';
+import { calibration, describeChoice } from './backendCalibration.js';
 import { MaskCache } from './maskCache.js';
 import { decodeNotebookArray } from './notebookArrays.js';
 import { presentCurves, presentOverlay, presentResult } from './present.js';
@@ -85,6 +86,10 @@ const handlers: { [K in EngineCall]: Handler<K> } = {
     }
   },
   stats: async () => ({ loads: cache.loads, sessions: sessions.size }),
+  async calibrate(r) {
+    const c = await calibration(r.file);
+    return { backend: c.chosen, why: describeChoice(c) };
+  },
 };
 
 function failure(e: unknown): Extract<EngineReply, { ok: false }>['error'] {

@@ -4,6 +4,7 @@
  * of its request. Values are already view models (engine/present.ts), ready to post to a webview.
  */
 import type { OverlayRequest } from '../kernels/overlay.js';
+import type { BackendName } from '../kernels/types.js';
 import type { CurveSet, EvaluationJson, MasksPayload, OverlayData } from '../protocol/messages.js';
 import type { EvaluateFilesOptions } from './session.js';
 
@@ -33,6 +34,8 @@ export interface EngineCalls {
   /** open, result, close in one: folder mode's pairs */
   evaluate: { request: PairRequest; reply: EvaluationJson };
   stats: { request: Record<string, never>; reply: EngineStats };
+  /** this machine's backend measurement, from the file or measured now and kept there (engine/backendCalibration.ts) */
+  calibrate: { request: { file: string }; reply: { backend: BackendName; why: string } };
 }
 
 export type EngineCall = keyof EngineCalls;

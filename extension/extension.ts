@@ -38,8 +38,13 @@ const pathOf = (x: string | vscode.Uri) => (typeof x === 'string' ? x : x.fsPath
 export function activate(context: vscode.ExtensionContext): SegscopeApi {
   const log = vscode.window.createOutputChannel('SegScope');
   // one pool for every surface, started on the first evaluation; a core stays free for the host
+  // `auto` runs the backend measured fastest and correct on this machine, measured once and kept in global storage
   const engine = () =>
-    (pool ??= new WorkerPool({ script: join(context.extensionUri.fsPath, 'dist', 'engineWorker.js'), size: Math.max(1, Math.min(4, availableParallelism() - 1)) }));
+    (pool ??= new WorkerPool({
+      script: join(context.extensionUri.fsPath, 'dist', 'engineWorker.js'),
+      size: Math.max(1, Math.min(4, availableParallelism() - 1)),
+      calibrationFile: join(context.globalStorageUri.fsPath, 'backend-calibration.json'),
+    }));
   const comparison = new ComparisonModel(context, log, engine);
   const panels: PanelManager = new PanelManager(context, log, engine, (pred, gt) => addPairToComparison(comparison, comparisonView, pred, gt));
   const comparisonView = new ComparisonViewProvider(context, comparison, log, async (pred: string, gt: string): Promise<void> => {

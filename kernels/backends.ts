@@ -32,8 +32,9 @@ export const GPU_BACKENDS: readonly GpuBackend[] = ['cpu', 'webasm', 'headlessgl
  * all losses W1 0.78/0.90 s against headlessgl's 0.74/1.24 s, W2 1.84/3.06 s against
  * 2.85/2.91 s, W3 0.62/0.97 s against 0.87/1.20 s; W4 17 ms per pair against 24–31 ms. It is
  * also exact (float64) and loads no native module. The gpu.js backends stay
- * available by name; a per-machine measurement that could pick one of them where a real GPU
- * makes it faster is the open half of the performance issue.
+ * available by name. This is what `auto` means where nothing was measured (the CLI); the
+ * extension's pool measures each machine once (engine/backendCalibration.ts) and runs `auto` on
+ * what was fastest and correct there, which a real GPU can make a gpu.js backend.
  */
 
 const probes = new Map<GpuBackend, Promise<BackendAvailability>>();

@@ -133,6 +133,8 @@ export interface EvaluationResult {
   metrics: Metrics;
   warnings: string[];
   backend: BackendName;
+  /** why that backend ran (set by engine/session.ts): the request, and for `auto` what chose it */
+  backendChoice?: string;
   timingsMs: Record<string, number>;
 }
 

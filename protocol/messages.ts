@@ -32,7 +32,7 @@ export interface ClassEntryJson {
 export type MetricsClassEntryJson = Pick<MetricsClassEntry, 'class' | 'tp' | 'fp' | 'fn'> & JsonEncoded<Omit<MetricsClassEntry, 'class' | 'tp' | 'fp' | 'fn'>>;
 
 /** The fields of a result that are always finite (shapes, counts, names): they travel as they are. */
-type FiniteFields = 'prediction' | 'target' | 'binary' | 'classes' | 'spacing' | 'warnings' | 'backend';
+type FiniteFields = 'prediction' | 'target' | 'binary' | 'classes' | 'spacing' | 'warnings' | 'backend' | 'backendChoice';
 
 /**
  * The CLI's `--json` document (docs/spec/cli.md): an {@link EvaluationResult} with the numbers that

@@ -144,6 +144,7 @@ export function isEvaluationJson(x: unknown): x is EvaluationJson {
   if (!isArrayOf(m.perClass, (e) => isRec(e) && isNonNegInt(e.class) && isNumRecord(e))) return false;
   if (!isNumRecord(m.meanForeground)) return false;
   if (!isArrayOf(x.warnings, isStr) || !isStr(x.backend) || !isNumRecord(x.timingsMs)) return false;
+  if (x.backendChoice !== undefined && !isStr(x.backendChoice)) return false;
   return true;
 }
 

@@ -6,6 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { describeChoice, type Calibration } from '../../engine/backendCalibration.js';
 import { presentCurves, presentOverlay, presentResult } from '../../engine/present.js';
 import { computeCurves } from '../../kernels/curves.js';
 import { evaluate } from '../../kernels/evaluate.js';
@@ -41,6 +42,20 @@ const f32 = (shape: number[], f: (...idx: number[]) => number): NdArray => {
 
 const u8 = (a: NdArray): NdArray => ({ data: Uint8Array.from(a.data), shape: a.shape, integer: true, dtype: '|u1' });
 
+const SAMPLE_CALIBRATION: Calibration = {
+  version: 1,
+  machine: 'test',
+  measuredAt: '2026-12-02T12:00:00.000Z',
+  chosen: 'reference',
+  trials: [
+    { backend: 'reference', ms: 21.4, correct: true },
+    { backend: 'cpu', ms: 388, correct: true },
+    { backend: 'webasm', ms: 251, correct: true },
+    { backend: 'headlessgl', problem: 'unavailable: no X display (DISPLAY unset)' },
+    { backend: 'webgpu', problem: 'unavailable: the native module `webgpu` failed to load' },
+  ],
+};
+
 async function build(
   name: string, pred: NdArray, gt: NdArray, options: EvaluateOptions, pair: PairInfo, classNames: string[],
 ): Promise<Fixture> {
@@ -54,6 +69,8 @@ async function build(
     overlay: overlay(),
     curves: presentCurves(await computeCurves(prepared, { evaluate: options, k: 4 })),
   };
+  // as the extension's pool says it: auto, measured on this machine (engine/backendCalibration.ts)
+  result.backendChoice = describeChoice(SAMPLE_CALIBRATION);
   return { name, pair, result: presentResult(result), details, prepared, overlay };
 }
 

@@ -182,6 +182,9 @@ describe('results panel in Chromium', () => {
       assert.equal(row[2], 'reference');
       assert.match(row[3] ?? "", /^\d+(\.\d+)?\*?$/, `a time: ${row[3]}`);
     }
+    // why that backend ran, as the engine said
+    assert.ok(r.backendChoice, 'the fixture says why its backend ran');
+    assert.equal(await page.textContent(`${SUMMARY} [data-part="backend-choice"]`), `Backend: ${r.backendChoice}`);
     // metrics
     const mf = await cells(page, 'meanForeground');
     assert.equal(mf.find((c) => c.id === 'dice')!.full, fullPrecision(r.metrics.meanForeground.dice));

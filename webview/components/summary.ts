@@ -1,5 +1,5 @@
 /**
- * The summary of a result: one line about the pair, the loss table (value, backend, time), the
+ * The summary of a result: one line about the pair, one on why its backend ran, the loss table (value, backend, time), the
  * hard-mask metric table, the warnings, and a teaching card per loss (facts from
  * kernels/registry.ts, text from webview/lossCards.ts). Clicking a loss row opens its card.
  *
@@ -25,6 +25,7 @@ export interface SummaryProps {
 export const mountSummary = defineComponent<SummaryProps>('summary', 'Summary', ({ root, host, signal }) => {
   root.append(
     h('div', { class: 'meta', 'data-part': 'meta' }),
+    h('div', { class: 'meta', 'data-part': 'backend-choice' }),
     h(
       'div',
       { class: 'summary-grid' },
@@ -84,6 +85,7 @@ export const mountSummary = defineComponent<SummaryProps>('summary', 'Summary', 
         `${formatMs(total)} ms in all`,
       ].join(' · '),
     );
+    clear(part(root, 'backend-choice')).append(r.backendChoice ? `Backend: ${r.backendChoice}` : '');
 
     const lossTable = clear(part<HTMLTableElement>(root, 'loss-table'));
     lossTable.append(
