@@ -19,7 +19,7 @@ import type { BackendName, EvaluateOptions, LossId, NdArray } from '../kernels/t
 
 export interface BackendTrial {
   backend: BackendName;
-  /** median time of the calibration pairs' evaluation, ms (available backends) */
+  /** the calibration pairs' evaluation, fastest of TIMED_ROUNDS, ms (backends that ran) */
   ms?: number;
   /** whether every loss agreed with reference within the golden tolerance */
   correct?: boolean;
@@ -37,7 +37,7 @@ export interface Calibration {
 
 /** The per-pixel losses: the only ones whose work moves between backends. */
 const CALIBRATION_LOSSES: LossId[] = LOSS_IDS.filter((id) => LOSSES[id].sums.length > 0);
-const TIMED_RUNS = 3;
+const TIMED_ROUNDS = 5;
 /** how much faster than reference another backend must be to be chosen */
 const REFERENCE_MARGIN = 1.1;
 
@@ -80,7 +80,12 @@ function agrees(got: number, want: number): boolean {
   return Math.abs(got - want) <= Math.max(1e-4 * Math.max(Math.abs(got), Math.abs(want)), 1e-6);
 }
 
-/** Measures every backend that loads here and chooses the fastest correct one (reference when none beats it). */
+/**
+ * Measures every backend that loads here and chooses the fastest correct one. Each backend runs
+ * the pairs once to compile and check, then TIMED_ROUNDS rounds take every backend in turn and
+ * each keeps its fastest round: interference from the rest of the machine (an editor starting up)
+ * then falls on all of them alike instead of on whichever ran at that moment.
+ */
 export async function calibrateBackends(now: Date = new Date()): Promise<Calibration> {
   const pairs = calibrationPairs();
   const runAll = async (backend: Backend) => {
@@ -88,19 +93,10 @@ export async function calibrateBackends(now: Date = new Date()): Promise<Calibra
     for (const p of pairs) results.push(await evaluate(p.pred, p.target, p.options, {}, backend));
     return results;
   };
-  const timed = async (backend: Backend) => {
-    const first = await runAll(backend); // warm-up: kernel compilation, JIT
-    const times: number[] = [];
-    for (let k = 0; k < TIMED_RUNS; k++) {
-      const t0 = performance.now();
-      await runAll(backend);
-      times.push(performance.now() - t0);
-    }
-    times.sort((a, b) => a - b);
-    return { results: first, ms: times[Math.floor(times.length / 2)] };
-  };
-  const reference = await timed(await backendFor('reference'));
-  const trials: BackendTrial[] = [{ backend: 'reference', ms: reference.ms, correct: true }];
+  const reference = await backendFor('reference');
+  const expected = await runAll(reference);
+  const trials: BackendTrial[] = [{ backend: 'reference', correct: true }];
+  const timed = new Map<BackendTrial, Backend>([[trials[0], reference]]);
   const availability = await availableBackends();
   for (const name of GPU_BACKENDS) {
     const status = availability[name];
@@ -109,18 +105,27 @@ export async function calibrateBackends(now: Date = new Date()): Promise<Calibra
       continue;
     }
     try {
-      const run = await timed(await backendFor(name));
-      const wrong = run.results.flatMap((r, k) =>
-        CALIBRATION_LOSSES.filter((id) => !agrees(r.losses[id] as number, reference.results[k].losses[id] as number)).map((id) => `${id} ${r.losses[id]} against ${reference.results[k].losses[id]}`),
+      const backend = await backendFor(name);
+      const wrong = (await runAll(backend)).flatMap((r, k) =>
+        CALIBRATION_LOSSES.filter((id) => !agrees(r.losses[id] as number, expected[k].losses[id] as number)).map((id) => `${id} ${r.losses[id]} against ${expected[k].losses[id]}`),
       );
-      trials.push({ backend: name, ms: run.ms, correct: wrong.length === 0, ...(wrong.length ? { problem: `wrong values (${wrong.slice(0, 2).join('; ')})` } : {}) });
+      const trial: BackendTrial = { backend: name, correct: wrong.length === 0, ...(wrong.length ? { problem: `wrong values (${wrong.slice(0, 2).join('; ')})` } : {}) };
+      trials.push(trial);
+      timed.set(trial, backend);
     } catch (error) {
       trials.push({ backend: name, problem: `failed: ${String((error as Error).message ?? error).split('\n')[0]}` });
     }
   }
+  for (let round = 0; round < TIMED_ROUNDS; round++) {
+    for (const [trial, backend] of timed) {
+      const t0 = performance.now();
+      await runAll(backend);
+      trial.ms = Math.min(trial.ms ?? Infinity, performance.now() - t0);
+    }
+  }
   const fastest = trials.filter((t) => t.correct && t.ms !== undefined).reduce((best, t) => (t.ms! < best.ms! ? t : best));
   // reference is exact (float64): a float32 backend must be clearly faster, not faster by noise
-  const chosen = fastest.ms! * REFERENCE_MARGIN < reference.ms ? fastest.backend : 'reference';
+  const chosen = fastest.ms! * REFERENCE_MARGIN < trials[0].ms! ? fastest.backend : 'reference';
   return { version: 1, machine: machineKey(), measuredAt: now.toISOString(), chosen, trials };
 }
 
