@@ -15,7 +15,7 @@
  * layout, [C, ...spatial]). Multi-class logits go to the oracle: their one-vs-rest log(1 − p_c) needs a
  * logsumexp over the other classes per pixel and class, which no plane-at-a-time pass saves.
  */
-import type { SumGroup } from './registry.js';
+import { sumGroupsOf, type LossId, type SumGroup } from './registry.js';
 import { clampProb, sigmoid, softplus } from './numerics.js';
 import { computePixelSumsReference, emptyPixelSums, focalTerm } from './reference/pixelSums.js';
 import { BLOCK } from './blocks.js';
@@ -44,9 +44,11 @@ function runParts<A extends PartArgs>(task: HelperTask<A>, args: A, run: (args: 
   else run(args, 0, args.parts);
 }
 
-/** Boots the helper thread with the pass's tasks while a pair of `size` pixels is still being decoded. */
-export function startPixelPassHelper(size: number): void {
-  if (size >= PART_MIN && useHelperFor(size)) startHelper([BINARY_TASK, CHANNEL_TASK]);
+/** Boots the helper thread with the pass's tasks while a pair of `size` pixels goes through the input rules, when its losses need a log pass. */
+export function startPixelPassHelper(size: number, losses: readonly LossId[]): void {
+  const groups = sumGroupsOf(losses);
+  const logs = groups.has('logs') || groups.has('focal') || groups.has('oneVsRest');
+  if (logs && size >= PART_MIN && useHelperFor(size)) startHelper([BINARY_TASK, CHANNEL_TASK]);
 }
 
 export function computePixelSumsFused(pair: PreparedPair, focalGamma: number, groups: ReadonlySet<SumGroup>): PixelSums {

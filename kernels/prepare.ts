@@ -10,6 +10,7 @@ import {
   type TypedArray,
 } from '../formats/types.js';
 import { startPixelPassHelper } from './pixelPass.js';
+import { LOSS_IDS } from './registry.js';
 import type { EvaluateOptions, PreparedPair, PreparedPrediction } from './types.js';
 
 export interface PairContext {
@@ -42,7 +43,7 @@ const VOID_LABEL = 255;
  */
 export function preparePair(predIn: NdArray, target: NdArray, options: EvaluateOptions, ctx: PairContext = {}): Prepared {
   // a pair this large is summed on two threads: the helper boots while the input rules run
-  startPixelPassHelper(target.data.length);
+  startPixelPassHelper(target.data.length, options.losses ?? LOSS_IDS);
   try {
     return prepareChecked(predIn, target, options, ctx);
   } catch (e) {
