@@ -46,9 +46,12 @@ function runParts<A extends PartArgs>(task: HelperTask<A>, args: A, run: (args: 
 
 /** Boots the helper thread with the pass's tasks while a pair of `size` pixels goes through the input rules, when its losses need a log pass. */
 export function startPixelPassHelper(size: number, losses: readonly LossId[]): void {
-  const groups = sumGroupsOf(losses);
-  const logs = groups.has('logs') || groups.has('focal') || groups.has('oneVsRest');
-  if (logs && size >= PART_MIN && useHelperFor(size)) startHelper([BINARY_TASK, CHANNEL_TASK]);
+  if (hasLogPass(sumGroupsOf(losses)) && size >= PART_MIN && useHelperFor(size)) startHelper([BINARY_TASK, CHANNEL_TASK]);
+}
+
+/** Whether a pass with these sum groups takes logs, the passes that go to two threads (runParts). */
+function hasLogPass(groups: ReadonlySet<SumGroup>): boolean {
+  return groups.has('logs') || groups.has('focal') || groups.has('oneVsRest');
 }
 
 export function computePixelSumsFused(pair: PreparedPair, focalGamma: number, groups: ReadonlySet<SumGroup>): PixelSums {
@@ -113,17 +116,15 @@ interface PartArgs {
 function partArgs(pair: PreparedPair, values: Float32Array | Float64Array, gamma: number, groups: ReadonlySet<SumGroup>, fields: number): PartArgs {
   const bounds = partBounds(pair.size);
   const parts = bounds.length - 1;
-  const logs = groups.has('logs') || groups.has('focal');
-  const oneVsRest = groups.has('oneVsRest');
-  const threaded = parts > 1 && (logs || oneVsRest) && useHelperFor(pair.size);
+  const threaded = parts > 1 && hasLogPass(groups) && useHelperFor(pair.size);
   return {
     target: threaded ? sharedCopy('pixelPass.target', pair.target) : pair.target,
     values: threaded ? sharedCopy('pixelPass.values', values) : values,
     gamma,
     overlap: groups.has('overlap'),
-    logs,
+    logs: groups.has('logs') || groups.has('focal'),
     focal: groups.has('focal'),
-    oneVsRest,
+    oneVsRest: groups.has('oneVsRest'),
     bounds,
     parts,
     threaded,
